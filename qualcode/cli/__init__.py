@@ -1,0 +1,1 @@
+"""The `qualcode` command line: thin Typer wrappers over the services."""

@@ -1,0 +1,77 @@
+"""What every command module shares: the corpus option, output helpers, option aliases.
+
+Kept light on purpose: importing this module (and so `qualcode --help`) must not import
+SQLAlchemy, spaCy, numpy or matplotlib. Command bodies import the services they call.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlmodel import Session
+
+    from ..db import Database
+
+
+class State:
+    """Global options of the current invocation (set by the main callback)."""
+
+    db: str | None = None
+
+
+STATE = State()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+CoderOpt = Annotated[
+    str | None,
+    typer.Option("--coder", "-c", help="Coder name (default: $QUALCODE_CODER or your user name)."),
+]
+
+
+def database(create: bool = True) -> Database:
+    from ..db import open_db
+
+    return open_db(STATE.db, create=create)
+
+
+@contextmanager
+def session(write: bool = False, create: bool | None = None) -> Iterator[Session]:
+    """One transaction on the corpus; read-only commands never create a new database."""
+    db = database(create=write if create is None else create)
+    with db.session(write=write) as s:
+        yield s
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def info(message: str) -> None:
+    """A status line on stderr, so stdout stays clean for data."""
+    err_console().print(message, markup=False)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)

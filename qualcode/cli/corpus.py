@@ -1,0 +1,178 @@
+"""`init`, `docs ...` and `agents ...`: the corpus and its participants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import JsonOpt, console, escape, info, print_json, session
+
+docs_app = typer.Typer(help="List, show and remove documents.", no_args_is_help=True)
+agents_app = typer.Typer(help="Participants (agents) and their profile attributes.",
+                         no_args_is_help=True)
+
+
+def init() -> None:
+    """Create the corpus database (harmless if it exists).
+
+    Example: qualcode --db these.db init
+    """
+    from ..db import SCHEMA_REVISION
+    from .common import database
+
+    db = database(create=True)
+    info(f"Corpus ready at {db.url} (schema {SCHEMA_REVISION}).")
+
+
+@docs_app.command("list")
+def docs_list(json_: JsonOpt = False) -> None:
+    """List documents with their kind, segments, words and agents.
+
+    Example: qualcode docs list --json
+    """
+    from ..corpus.documents import list_documents
+
+    with session() as s:
+        rows = list_documents(s)
+    if json_:
+        print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents")}
+                    for r in rows])
+        return
+    from rich.table import Table
+
+    table = Table("document", "kind", "segments", "words", "agents", "encoding")
+    for r in rows:
+        table.add_row(escape(r["name"]), r["kind"], str(r["segments"]), str(r["words"]),
+                      escape(", ".join(r["agents"])), r["encoding"])
+    console().print(table)
+    info(f"{len(rows)} documents")
+
+
+@docs_app.command("show")
+def docs_show(
+    document: Annotated[str, typer.Argument(help="Document name (see `docs list`).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show a document segment by segment, with speakers, agents and codes.
+
+    Example: qualcode docs show entretien_01.txt
+    """
+    from ..corpus.documents import show_document
+
+    with session() as s:
+        data = show_document(s, document)
+    if json_:
+        print_json(data)
+        return
+    out = console()
+    agents = ", ".join(data["agents"]) or "none"
+    out.print(f"[bold]{escape(data['name'])}[/] ({data['kind']}, {data['words']} words, "
+              f"{len(data['segments'])} segments, agents: {escape(agents)})")
+    for seg in data["segments"]:
+        who = seg["speaker"] or ""
+        if seg["interviewer"]:
+            who += " (interviewer)"
+        elif seg["agent"]:
+            who = f"{who} → {seg['agent']}" if seg["agent"] != seg["speaker"] else who
+        stamp = f" [{_clock(seg['time_start'])}]" if seg["time_start"] is not None else ""
+        codes = f"  [magenta]{escape(' · '.join(seg['codes']))}[/]" if seg["codes"] else ""
+        out.print(f"\n[bold cyan]{seg['n']:>3}[/]{stamp} [bold]{escape(who)}[/]{codes}")
+        out.print(escape(seg["text"]), soft_wrap=False)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@docs_app.command("remove")
+def docs_remove(
+    document: Annotated[str, typer.Argument(help="Document name.")],
+    force: Annotated[bool, typer.Option(help="Also delete the document's codings.")] = False,
+) -> None:
+    """Remove a document (refused while it has codings, unless --force).
+
+    Example: qualcode docs remove notes_brouillon.txt
+    """
+    from ..corpus.documents import delete_document
+
+    with session(write=True) as s:
+        lost = delete_document(s, document, force=force)
+    info(f"Removed {document}" + (f" and its {lost} codings." if lost else "."))
+
+
+@agents_app.command("import")
+def agents_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a `name` (or `nom`) column.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Add or update agents from a CSV: every column other than the name is an attribute.
+
+    Example: qualcode agents import corpora/demo/agents.csv
+    """
+    from ..corpus.agents import import_agents
+
+    with session(write=True) as s:
+        result = import_agents(s, file)
+    if json_:
+        print_json(result)
+        return
+    info(f"Agents: {len(result['added'])} added, {len(result['updated'])} updated.")
+    if result["unknown_speakers"]:
+        info("Speakers that match no agent (add them to the CSV to link their turns): "
+             + ", ".join(result["unknown_speakers"]))
+
+
+@agents_app.command("list")
+def agents_list(json_: JsonOpt = False) -> None:
+    """List agents with their attributes.
+
+    Example: qualcode agents list --json
+    """
+    from ..corpus.agents import list_agents
+
+    with session() as s:
+        rows = list_agents(s)
+    if json_:
+        print_json([{"name": r["name"], "attributes": r["attributes"]} for r in rows])
+        return
+    from rich.table import Table
+
+    keys = sorted({k for r in rows for k in r["attributes"]})
+    table = Table("agent", *keys, "documents")
+    for r in rows:
+        table.add_row(escape(r["name"]), *(escape(r["attributes"].get(k, "")) for k in keys),
+                      str(len(r["documents"])))
+    console().print(table)
+
+
+@agents_app.command("show")
+def agents_show(
+    name: Annotated[str, typer.Argument(help="Agent name (case and accents do not matter).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one agent: attributes and documents.
+
+    Example: qualcode agents show "Hélène"
+    """
+    from ..corpus.agents import get_agent, list_agents
+
+    with session() as s:
+        agent = get_agent(s, name)
+        row = next(r for r in list_agents(s) if r["name"] == agent.name)
+    if json_:
+        print_json(row)
+        return
+    out = console()
+    out.print(f"[bold]{escape(row['name'])}[/]")
+    for key, value in row["attributes"].items():
+        out.print(f"  {escape(key)}: {escape(value)}")
+    out.print(f"  documents: {escape(', '.join(row['documents']) or 'none')}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(docs_app, name="docs")
+    app.add_typer(agents_app, name="agents")

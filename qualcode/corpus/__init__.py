@@ -1,0 +1,1 @@
+"""Corpus services: documents, segments, agents and coders in the database."""

@@ -1,0 +1,190 @@
+"""Documents and segments: store, find, list, and resolve `DOC:N` references."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
+from ..models import Agent, Coding, Document, DocumentAgent, Segment
+from ..textutil import norm_name, sha256_text
+
+KINDS = ("interview", "observation", "document")
+
+
+@dataclass
+class SegmentIn:
+    """A segment as a reader produces it: offsets into the normalised text."""
+
+    start: int
+    end: int
+    speaker: str | None = None
+    is_interviewer: bool = False
+    time_start: float | None = None
+    time_end: float | None = None
+
+
+def check_segments(text: str, segments: list[SegmentIn]) -> None:
+    """Segments must lie inside the text, in order, without overlapping."""
+    previous_end = 0
+    for i, seg in enumerate(segments, 1):
+        if not (previous_end <= seg.start <= seg.end <= len(text)):
+            raise InvalidInput(f"segment {i} ({seg.start}-{seg.end}) is outside the text "
+                               f"or overlaps the previous one")
+        previous_end = seg.end
+
+
+def add_document(
+    session: Session,
+    *,
+    name: str,
+    text: str,
+    segments: list[SegmentIn],
+    kind: str = "document",
+    source_path: str = "",
+    format: str = "txt",
+    encoding: str = "utf-8",
+    content_hash: str = "",
+    meta: dict[str, Any] | None = None,
+    agents: list[str] | tuple[str, ...] = (),
+    guid: str | None = None,
+) -> Document:
+    """Store one document and its segments (caller commits). Names are unique."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
+    if session.scalar(select(Document.id).where(Document.name == name)) is not None:
+        raise AlreadyExists(f"a document named {name!r} already exists",
+                            "rename the file or pass --replace")
+    check_segments(text, segments)
+    doc = Document(
+        name=name, kind=kind, source_path=source_path, format=format, encoding=encoding,
+        text=text, text_hash=sha256_text(text), content_hash=content_hash,
+        words=len(text.split()), meta=meta or {},
+    )
+    if guid:
+        doc.guid = guid
+    session.add(doc)
+    session.flush()
+    for n, seg in enumerate(segments, 1):
+        session.add(Segment(
+            document_id=doc.id, n=n, start=seg.start, end=seg.end, speaker=seg.speaker,
+            is_interviewer=seg.is_interviewer, time_start=seg.time_start,
+            time_end=seg.time_end, text_hash=sha256_text(text[seg.start:seg.end]),
+        ))
+    session.flush()
+    from .agents import link_document_agents, relink_speakers
+
+    if agents:
+        link_document_agents(session, doc, list(agents))
+    relink_speakers(session, [doc.id])
+    return doc
+
+
+def get_document(session: Session, name: str) -> Document:
+    """Find a document by exact name, else by case- and accent-insensitive name."""
+    doc = session.scalar(select(Document).where(Document.name == name))
+    if doc is not None:
+        return doc
+    wanted = norm_name(name)
+    matches = [d for d in session.scalars(select(Document)) if norm_name(d.name) == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    # A name given without its extension (`entretien_01` for `entretien_01.txt`).
+    stems = [d for d in session.scalars(select(Document))
+             if norm_name(d.name.rsplit(".", 1)[0]) == wanted]
+    if len(stems) == 1:
+        return stems[0]
+    raise NotFound(f"unknown document {name!r}", UNKNOWN_DOC_HINT)
+
+
+def segments_of(session: Session, document_id: int) -> list[Segment]:
+    stmt = select(Segment).where(Segment.document_id == document_id).order_by(Segment.n)
+    return list(session.scalars(stmt))
+
+
+def parse_segment_ref(ref: str) -> tuple[str, int]:
+    """`DOC:N` -> (DOC, N); the document name may itself contain colons."""
+    name, sep, number = ref.rpartition(":")
+    if not sep or not name or not number.strip().isdigit():
+        raise InvalidInput(f"{ref!r} is not a segment reference",
+                           "write DOC:N, e.g. entretien_01:3 (see `qualcode docs show DOC`)")
+    return name, int(number)
+
+
+def get_segment(session: Session, ref: str) -> tuple[Document, Segment]:
+    name, n = parse_segment_ref(ref)
+    doc = get_document(session, name)
+    seg = session.scalar(select(Segment).where(Segment.document_id == doc.id, Segment.n == n))
+    if seg is None:
+        count = session.scalar(select(func.count()).where(Segment.document_id == doc.id))
+        raise NotFound(f"document {doc.name!r} has no segment {n} (it has {count})",
+                       f"see `qualcode docs show {doc.name}`")
+    return doc, seg
+
+
+def list_documents(session: Session) -> list[dict[str, Any]]:
+    counts = dict(session.execute(
+        select(Segment.document_id, func.count()).group_by(Segment.document_id)).all())
+    agents: dict[int, list[str]] = defaultdict(list)
+    for doc_id, agent_name in session.execute(
+        select(DocumentAgent.document_id, Agent.name)
+        .join(Agent, Agent.id == DocumentAgent.agent_id).order_by(Agent.name)
+    ):
+        agents[doc_id].append(agent_name)
+    docs = session.execute(
+        select(Document.id, Document.name, Document.kind, Document.words, Document.encoding)
+        .order_by(Document.name)
+    ).all()
+    return [
+        {"name": name, "kind": kind, "segments": counts.get(doc_id, 0), "words": words,
+         "agents": agents.get(doc_id, []), "encoding": encoding}
+        for doc_id, name, kind, words, encoding in docs
+    ]
+
+
+def show_document(session: Session, name: str) -> dict[str, Any]:
+    """The contract's `docs show --json` shape, plus timestamps, agents and codes per segment."""
+    from ..models import Code, Coder
+
+    doc = get_document(session, name)
+    segs = segments_of(session, doc.id)
+    agent_names = dict(session.execute(select(Agent.id, Agent.name)).all())
+    codings = session.execute(
+        select(Coding.start, Coding.end, Code.name, Coder.name)
+        .join(Code, Code.id == Coding.code_id).join(Coder, Coder.id == Coding.coder_id)
+        .where(Coding.document_id == doc.id)
+    ).all()
+    doc_agents = [agent_names[a] for a in session.scalars(
+        select(DocumentAgent.agent_id).where(DocumentAgent.document_id == doc.id))]
+    out_segments = []
+    for seg in segs:
+        codes = sorted({code for start, end, code, _ in codings
+                        if start < seg.end and end > seg.start or start == end == seg.start})
+        out_segments.append({
+            "n": seg.n, "start": seg.start, "end": seg.end,
+            "text": doc.text[seg.start:seg.end], "speaker": seg.speaker,
+            "interviewer": seg.is_interviewer,
+            "agent": agent_names.get(seg.agent_id) if seg.agent_id else None,
+            "time_start": seg.time_start, "time_end": seg.time_end, "codes": codes,
+        })
+    return {"name": doc.name, "kind": doc.kind, "text": doc.text, "encoding": doc.encoding,
+            "words": doc.words, "agents": sorted(doc_agents), "meta": doc.meta,
+            "segments": out_segments}
+
+
+def delete_document(session: Session, name: str, *, force: bool = False) -> int:
+    """Remove a document; refused while it has codings unless ``force``. Returns codings lost."""
+    doc = get_document(session, name)
+    n_codings = session.scalar(select(func.count()).where(Coding.document_id == doc.id)) or 0
+    if n_codings and not force:
+        from ..errors import Conflict
+
+        raise Conflict(f"document {doc.name!r} has {n_codings} codings",
+                       "pass --force to delete it with its codings")
+    session.delete(doc)
+    session.flush()
+    return n_codings

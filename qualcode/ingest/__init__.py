@@ -1,0 +1,1 @@
+"""Readers: a file path becomes normalised text, segments, speakers and metadata."""

@@ -1,0 +1,31 @@
+"""Small text helpers shared by every layer (no heavy imports)."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+
+def norm_name(name: str) -> str:
+    """Key for case- and accent-insensitive matching of names: `Hélène` ~ `HELENE`."""
+    decomposed = unicodedata.normalize("NFD", name.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.replace("\u2019", "'").split())
+
+
+def fold(text: str) -> str:
+    """Casefolded, accent-stripped text of the same length for search (one code point each)."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFD", ch)[0]
+        low = base.lower()
+        out.append(low if len(low) == 1 else base)
+    return "".join(out)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
