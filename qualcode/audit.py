@@ -152,7 +152,8 @@ def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
         rows = [r for (t, *_), r in inserted.items() if t == name]
         if name == "code":  # detach a code tree before removing it
             for row in rows:
-                session.execute(table.update().where(table.c.id == row["id"]).values(parent_id=None))
+                stmt = table.update().where(table.c.id == row["id"]).values(parent_id=None)
+                session.execute(stmt)
         for row in rows:
             session.execute(table.delete().where(*_where(table, {c: row[c] for c in pk_cols})))
     for name in reversed(_DELETE_ORDER):

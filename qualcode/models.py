@@ -172,7 +172,8 @@ class Suggestion(SQLModel, table=True):
     score: float
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     scorer: str = Field(default="", max_length=100)  # versioned name of the combination
-    status: str = Field(default="pending", max_length=20, index=True)  # pending|accepted|rejected|skipped
+    # pending | accepted | rejected | skipped
+    status: str = Field(default="pending", max_length=20, index=True)
     decided_by: int | None = Field(default=None, foreign_key="coder.id", ondelete="SET NULL")
     decided_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

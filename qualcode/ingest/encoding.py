@@ -46,13 +46,16 @@ def check_text(text: str, what: str) -> None:
         raise InvalidInput(f"{what} is not text (it holds control characters)", BINARY_HINT)
 
 
-def decode_bytes(data: bytes, what: str = "the file", encoding: str | None = None) -> tuple[str, str]:
+def decode_bytes(
+    data: bytes, what: str = "the file", encoding: str | None = None
+) -> tuple[str, str]:
     """Return ``(text, encoding name)``; the BOM is removed. ``encoding`` forces a codec."""
     if encoding:
         try:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            raise InvalidInput(f"{what} cannot be read as {encoding}: {exc}", UNICODE_HINT) from None
+            raise InvalidInput(f"{what} cannot be read as {encoding}: {exc}",
+                               UNICODE_HINT) from None
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:

@@ -1,0 +1,1 @@
+"""The codebook: model, YAML and REFI-QDA .qdc exchange, edits and diff."""
