@@ -65,7 +65,7 @@ def cli(db_path: Path) -> Cli:
 def make_doc(db: Database) -> Callable[..., int]:
     """Add a document from `(speaker_or_None, text)` turns joined by blank lines; returns its id.
 
-    A speaker starting with `E` alone or `Enquêtrice` is an interviewer turn.
+    `E` and `Enquêtrice` are interviewer turns; a turn's segment excludes its `Speaker : ` label.
     """
 
     def _make(name: str, turns: list[tuple[str | None, str]], kind: str = "interview",
@@ -74,8 +74,10 @@ def make_doc(db: Database) -> Callable[..., int]:
         for speaker, body in turns:
             if parts:
                 pos += 2
-            chunk = f"{speaker} : {body}" if speaker else body
-            segments.append(SegmentIn(pos, pos + len(chunk), speaker,
+            label = f"{speaker} : " if speaker else ""
+            chunk = label + body
+            # Like the ingest readers: a turn's segment is its speech, without the label.
+            segments.append(SegmentIn(pos + len(label), pos + len(chunk), speaker,
                                       speaker in ("E", "Enquêtrice")))
             parts.append(chunk)
             pos += len(chunk)
