@@ -1,0 +1,9 @@
+"""Commands of this group are added in the following commits."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app."""
