@@ -70,12 +70,14 @@ def _setup_sqlite(engine: Engine) -> None:
 @lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
     if is_sqlite(url):
+        # hide_parameters: error messages must never print participants' words.
         engine = create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+            url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+            hide_parameters=True,
         )
         _setup_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:
@@ -168,5 +170,10 @@ def open_db(db: str | None = None, *, create: bool = True) -> Database:
             f"this corpus was written by a newer qualcode (schema {revision})",
             "upgrade qualcode with `pip install -U qualcode`",
         )
+    if revision is not None:
+        # An existing corpus from an older qualcode: keep a copy before changing its schema.
+        from .maintenance import auto_backup
+
+        auto_backup(database, f"before-upgrade-from-{revision}")
     upgrade(database)
     return database

@@ -1,9 +1,51 @@
-"""Commands of this group are added in the following commits."""
+"""`check` and `backup`: keep a corpus safe."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .common import JsonOpt, console, database, escape, info, print_json
+
+
+def check(json_: JsonOpt = False) -> None:
+    """Check the integrity of the database and of the corpus (exit code 1 on any problem).
+
+    Example: qualcode check
+    """
+    from ..maintenance import check as run_check
+
+    report = run_check(database(create=False))
+    if json_:
+        print_json(report.as_dict())
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+        if report.ok:
+            console().print(f"[green]OK[/]: {counts}; no problem found.")
+        else:
+            out = console()
+            out.print(f"[red]{len(report.problems)} problems[/] ({counts}):")
+            for problem in report.problems:
+                out.print(f"  - {escape(problem)}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (a SQLite file).")],
+) -> None:
+    """Write a consistent copy of the corpus, even while others are coding.
+
+    Example: qualcode backup ~/sauvegardes/these-2026-11-20.db
+    """
+    from ..maintenance import backup as run_backup
+
+    path = run_backup(database(create=False), file)
+    info(f"Backup written to {path}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+    app.command("check")(check)
+    app.command("backup")(backup)
