@@ -39,7 +39,8 @@ def test_undo_of_a_merge_like_change_restores_everything(db, make_doc):
         before = _snapshot(s)
     # Merge `retrait` into `évitement`: move codings (dropping the duplicate), re-parent the
     # sub-code, rename the target's definition, delete the source.
-    with db.session(write=True) as s, audit.audited(s, action="merge", summary="merge", coder="ana"):
+    with db.session(write=True) as s, \
+            audit.audited(s, action="merge", summary="merge", coder="ana"):
         a = s.scalar(select(models.Code).where(models.Code.name == "retrait"))
         b = s.scalar(select(models.Code).where(models.Code.name == "évitement"))
         for coding in s.scalars(select(models.Coding).where(models.Coding.code_id == a.id)):
