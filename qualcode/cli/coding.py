@@ -121,6 +121,119 @@ def code_export(
     info(f"Wrote {report['codings']} codings to {file}.")
 
 
+FORMATS = ("md", "docx", "csv")
+
+
+def segments(
+    code: Annotated[list[str] | None, typer.Option(
+        "--code", help="Segments with this code (sub-codes included unless --exact); "
+        "repeat: all must be present.")] = None,
+    exact: Annotated[bool, typer.Option(help="--code without its sub-codes.")] = False,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="KEY=VALUE on agent attributes, e.g. profil=social; repeat: all "
+        "must hold.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="interview, observation or document.")] = None,
+    coder: Annotated[list[str] | None, typer.Option(
+        "--coder", "-c", help="Only these coders' codings count (repeatable).")] = None,
+    doc: Annotated[str | None, typer.Option(help="Only this document.")] = None,
+    text: Annotated[str | None, typer.Option(
+        help="Segments containing these words (case and accents ignored).")] = None,
+    uncoded: Annotated[bool, typer.Option(
+        help="Segments without any coding (interviewer turns left out).")] = False,
+    coded: Annotated[bool, typer.Option(help="Segments with at least one coding.")] = False,
+    json_: JsonOpt = False,
+    format_: Annotated[str | None, typer.Option(
+        "--format", "-f", help="md (quotable excerpts), docx or csv.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="File to write (stdout for md and csv when absent).")] = None,
+) -> None:
+    """Retrieve excerpts: by code, agent profile, kind, coder, document or words.
+
+    Example: qualcode segments --code discrédit --where profil=pragmatique --format md
+    """
+    from ..coding.retrieve import code_colours, code_groups, find_segments, parse_where
+
+    if format_ is not None and format_ not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if format_ == "docx" and output is None:
+        raise typer.BadParameter("a .docx needs -o PATH", param_hint="--format docx")
+    conditions = parse_where(where or [])
+    with session() as s:
+        rows = find_segments(s, codes=code or [], exact=exact, where=conditions, kind=kind,
+                             coders=coder or [], doc=doc, text=text, uncoded=uncoded,
+                             coded=coded)
+        colours = code_colours(s)
+        groups = code_groups(s, code or [], exact) if code and format_ else None
+    if json_:
+        print_json(rows)
+        return
+    if format_ is not None:
+        _write_excerpts(rows, format_, output, list(conditions), groups)
+        return
+    _print_segments(rows, colours, text, list(conditions))
+    info(f"{len(rows)} segments")
+
+
+def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys: list[str],
+                    groups: Any) -> None:
+    from ..coding.excerpts import profile_keys, render_csv, render_markdown, write_docx
+    from ..errors import InvalidInput
+
+    keys = profile_keys(rows, where_keys)
+    if fmt == "docx":
+        write_docx(rows, output, keys=keys, groups=groups)
+    else:
+        content = (render_markdown(rows, keys=keys, groups=groups) if fmt == "md"
+                   else render_csv(rows))
+        if output is None:
+            typer.echo(content, nl=False)
+            return
+        try:
+            output.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+    info(f"Wrote {len(rows)} excerpts to {output}.")
+
+
+def code_style(colour: str | None) -> str:
+    """A rich style for a code's colour (only well-formed #RRGGBB values are trusted)."""
+    import re
+
+    if colour and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+        return f"bold {colour}"
+    return "bold magenta"
+
+
+def _highlight(text: str, words: str | None) -> str:
+    """Escaped text with the (accent- and case-insensitive) matches of ``words`` reversed."""
+    if not words:
+        return escape(text)
+    from ..textutil import fold
+
+    hay, needle = fold(text), fold(words)
+    out, pos = [], 0
+    while needle and (hit := hay.find(needle, pos)) >= 0:
+        out += [escape(text[pos:hit]), f"[reverse]{escape(text[hit:hit + len(needle)])}[/]"]
+        pos = hit + len(needle)
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _print_segments(rows: list[dict], colours: dict, words: str | None,
+                    where_keys: list[str]) -> None:
+    from ..coding.excerpts import profile_keys, speaker_label
+
+    out = console()
+    keys = profile_keys(rows, where_keys)
+    for row in rows:
+        who = speaker_label(row, keys)
+        codes = " ".join(f"[{code_style(colours.get(c))}]{escape(c)}[/]" for c in row["codes"])
+        out.print(f"\n[bold cyan]{escape(row['document'])}:{row['segment']}[/]"
+                  f"{'  ' + escape(who) if who else ''}  {codes}")
+        out.print(_highlight(row["text"], words))
+
+
 def history(
     limit: Annotated[int, typer.Option("-n", "--limit", help="How many changes to show.")] = 20,
     json_: JsonOpt = False,
@@ -167,5 +280,6 @@ def undo(
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
     app.add_typer(code_app, name="code")
+    app.command("segments")(segments)
     app.command("history")(history)
     app.command("undo")(undo)

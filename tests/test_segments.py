@@ -1,0 +1,194 @@
+"""`segments`: filters computed by hand on a small corpus, JSON shape, md/docx/csv excerpts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from test_coding_support import build_corpus, seg_span
+
+E = "entretien_01.txt"
+N = "notes_01.txt"
+
+
+@pytest.fixture
+def coded(cli, db, make_doc):
+    """Codings: E:2 attente; E:4 mépris (sub-code of discrédit) + discrédit by `autre`;
+    E:5 indifférence (sub-code of discrédit); E:3 (interviewer) hiérarchie;
+    N:1 attente by `autre`; N:2 discrédit on a span. N has both agents (social, pragmatique)."""
+    build_corpus(db, make_doc)
+    cli.ok("code", "apply", f"{E}:2", "attente")
+    cli.ok("code", "apply", f"{E}:4", "mépris")
+    cli.ok("code", "apply", f"{E}:4", "discrédit", "--coder", "autre")
+    cli.ok("code", "apply", f"{E}:5", "indifférence")
+    cli.ok("code", "apply", f"{E}:3", "hiérarchie")
+    cli.ok("code", "apply", f"{N}:1", "attente", "--coder", "autre")
+    cli.ok("code", "apply", f"{N}:2", "discrédit", "--match", "hausse les épaules")
+
+
+def refs(cli, *args):
+    return [f"{r['document']}:{r['segment']}" for r in cli.json("segments", *args)]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--code", "discrédit"], [f"{E}:4", f"{E}:5", f"{N}:2"]),
+    (["--code", "Discredit", "--exact"], [f"{E}:4", f"{N}:2"]),
+    (["--code", "mépris"], [f"{E}:4"]),
+    (["--code", "discrédit", "--where", "profil=social"], [f"{E}:4", f"{N}:2"]),
+    (["--code", "discrédit", "--where", "profil=pragmatique"], [f"{E}:5", f"{N}:2"]),
+    (["--where", "PROFIL=Pragmatique", "--where", "centre=sud"], [f"{E}:5", f"{N}:1", f"{N}:2"]),
+    # no single agent is both social and from Sud, even where both agents are present
+    (["--where", "profil=social", "--where", "centre=Sud"], []),
+    (["--where", "profil=inconnu"], []),
+    (["--code", "discrédit", "--code", "attente"], []),
+    (["--code", "discrédit", "--coder", "testeur"], [f"{E}:4", f"{E}:5", f"{N}:2"]),
+    (["--code", "discrédit", "--exact", "--coder", "testeur"], [f"{N}:2"]),
+    (["--coder", "autre", "--coded"], [f"{E}:4", f"{N}:1"]),
+    (["--coded", "--kind", "observation"], [f"{N}:1", f"{N}:2"]),
+    (["--doc", "notes_01"], [f"{N}:1", f"{N}:2"]),
+    (["--text", "EPAULES"], [f"{N}:2"]),
+    (["--text", "mepris pur"], [f"{E}:4"]),
+    (["--uncoded"], []),
+    # for `testeur`, N:1 is uncoded; E:1 is uncoded but an interviewer turn
+    (["--uncoded", "--coder", "testeur"], [f"{N}:1"]),
+    (["--code", "relations"], [f"{E}:3"]),
+])
+def test_filters(cli, coded, args, expected):
+    assert refs(cli, *args) == expected
+
+
+def test_without_filters_lists_every_segment(cli, coded):
+    assert len(refs(cli)) == 7
+
+
+def test_json_shape(cli, db, coded):
+    start, end, text = seg_span(db, E, 4)
+    rows = cli.json("segments", "--code", "mépris")
+    assert rows == [{
+        "document": E, "segment": 4, "text": text, "codes": ["discrédit", "mépris"],
+        "agents": ["Hélène"], "speaker": "Hélène", "interviewer": False, "kind": "interview",
+        "start": start, "end": end,
+        "profiles": {"Hélène": {"centre": "Nord", "profil": "social"}},
+        "coded_by": {"discrédit": ["autre"], "mépris": ["testeur"]},
+    }]
+    notes = cli.json("segments", "--doc", N, "--code", "discrédit")
+    assert notes[0]["agents"] == ["Hélène", "Marc"]
+    assert set(notes[0]["profiles"]) == {"Hélène", "Marc"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--code", "inconnu"], "unknown code 'inconnu'"),
+    (["--where", "âge=50"], "no agent has an attribute 'âge'"),
+    (["--where", "profil"], "is not KEY=VALUE"),
+    (["--coder", "personne"], "unknown coder 'personne'"),
+    (["--doc", "absent"], "unknown document 'absent'"),
+    (["--kind", "roman"], "unknown kind 'roman'"),
+    (["--uncoded", "--code", "attente"], "cannot be combined"),
+])
+def test_bad_filters(cli, coded, args, message):
+    result = cli("segments", *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_rich_rendering_shows_provenance_and_codes(cli, coded):
+    out = cli.ok("segments", "--code", "discrédit", "--where", "profil=social").stdout
+    assert "entretien_01.txt:4  Hélène (social)  discrédit mépris" in out
+    assert "La direction ne nous écoute pas" in out
+    assert "Hélène (social) & Marc (pragmatique)" in out
+
+
+def test_markdown_excerpts(cli, coded):
+    md = cli.ok("segments", "--code", "discrédit", "--where", "profil=social",
+                "--format", "md").stdout
+    assert md == (
+        "## discrédit\n\n"
+        "> « La direction ne nous écoute pas : c’est du mépris, du mépris pur. »\n\n"
+        "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris\n\n"
+        "> « Un usager crie ; Marc hausse les épaules, Hélène vient l’apaiser. »\n\n"
+        "— Hélène (social) & Marc (pragmatique), notes_01.txt, segment 2; codes: discrédit\n"
+    )
+
+
+def test_markdown_interviewer_and_several_attributes(cli, coded, tmp_path):
+    out = tmp_path / "x.md"
+    cli.ok("segments", "--doc", E, "--where", "profil=social", "--where", "centre=nord",
+           "--format", "md", "-o", out)
+    assert "— Hélène (centre=Nord, profil=social), entretien_01.txt, segment 2; codes: " \
+           "attente" in out.read_text(encoding="utf-8")
+    md = cli.ok("segments", "--code", "hiérarchie", "--format", "md").stdout
+    assert "— E (interviewer), entretien_01.txt, segment 3; codes: hiérarchie" in md
+
+
+def test_docx_excerpts(cli, coded, tmp_path):
+    import docx
+
+    out = tmp_path / "extraits.docx"
+    cli.ok("segments", "--code", "discrédit", "--code", "mépris", "--exact",
+           "--format", "docx", "-o", out)
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(out)).paragraphs]
+    assert paragraphs == [
+        ("Heading 1", "Excerpts"),
+        ("Heading 2", "discrédit (1)"),
+        ("Quote", "« La direction ne nous écoute pas : c’est du mépris, du mépris pur. »"),
+        ("Normal", "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris"),
+        ("Heading 2", "mépris (1)"),
+        ("Quote", "« La direction ne nous écoute pas : c’est du mépris, du mépris pur. »"),
+        ("Normal", "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris"),
+    ]
+
+
+def test_docx_needs_output(cli, coded):
+    result = cli("segments", "--format", "docx")
+    assert result.exit_code == 2
+    assert "needs -o PATH" in result.stderr
+
+
+def test_csv_excerpts(cli, coded):
+    text = cli.ok("segments", "--kind", "observation", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [
+        ["document", "segment", "speaker", "agents", "centre", "profil", "codes", "text"],
+        [N, "1", "", "Hélène; Marc", "Nord; Sud", "pragmatique; social", "attente",
+         "File d’attente de vingt personnes devant le guichet dès huit heures."],
+        [N, "2", "", "Hélène; Marc", "Nord; Sud", "pragmatique; social", "discrédit",
+         "Un usager crie ; Marc hausse les épaules, Hélène vient l’apaiser."],
+    ]
+
+
+def test_csv_excerpts_neutralise_formulas(cli, db, make_doc):
+    make_doc("note.txt", [(None, "=SOMME(A1:A9) est écrit au tableau.")], kind="observation")
+    text = cli.ok("segments", "--format", "csv").stdout
+    assert text.splitlines()[1].endswith(",'=SOMME(A1:A9) est écrit au tableau.")
+
+
+def test_find_segments_query_count_is_constant(db, make_doc):
+    """One query per table whatever the number of segments and codings."""
+    from sqlalchemy import event
+    from test_coding_support import add_codes
+
+    from qualcode.coding.retrieve import find_segments
+    from qualcode.coding.service import add_coding
+
+    add_codes(db)
+    for i in range(3):
+        make_doc(f"d{i}.txt", [("Anne", f"tour {j} du document {i}") for j in range(40)])
+    with db.session(write=True) as s:
+        for i in range(3):
+            for j in range(0, 40, 2):
+                add_coding(s, document=f"d{i}.txt", start=j * 30, end=j * 30 + 10,
+                           code="attente", coder="x")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session() as s:
+            rows = find_segments(s)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(rows) == 120
+    assert len(statements) <= 8
