@@ -7,6 +7,7 @@ clear message rather than stored as garbage.
 from __future__ import annotations
 
 import codecs
+import re
 
 from ..errors import BINARY_HINT, UNICODE_HINT, InvalidInput
 
@@ -18,8 +19,10 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
 # Bytes that Windows-1252 leaves undefined: their presence means Latin-1 (ISO-8859-1).
-_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-_ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f", "\x0b"}
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# Bytes where Windows-1252 and Latin-1 differ (’ œ … in Windows-1252).
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _looks_utf16_without_bom(data: bytes) -> str | None:
@@ -41,7 +44,7 @@ def check_text(text: str, what: str) -> None:
     if "\x00" in text:
         raise InvalidInput(f"{what} contains NUL bytes: it looks like a binary file", BINARY_HINT)
     sample = text[:65536]
-    controls = sum(1 for c in sample if c < " " and c not in _ALLOWED_CONTROLS)
+    controls = len(_CONTROLS.findall(sample))
     if sample and controls > max(3, len(sample) // 100):
         raise InvalidInput(f"{what} is not text (it holds control characters)", BINARY_HINT)
 
@@ -79,7 +82,8 @@ def decode_bytes(
         text = data.decode("utf-8")
         label = "utf-8"
     except UnicodeDecodeError:
-        if any(b in _CP1252_UNDEFINED for b in data):
+        # The two agree outside 0x80-0x9F: without such bytes the file is plain Latin-1.
+        if _CP1252_UNDEFINED.search(data) or not _C1_BYTES.search(data):
             text, label = data.decode("latin-1"), "latin-1"
         else:
             text, label = data.decode("cp1252"), "cp1252"

@@ -1,0 +1,43 @@
+"""What every reader returns, and checks shared by the readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..corpus.documents import SegmentIn
+
+# Segments shorter than this (in words) may repeat without being reported: `Oui.`, `D'accord.`
+DUPLICATE_MIN_WORDS = 8
+
+
+@dataclass
+class Parsed:
+    """A file read and segmented: ``text[seg.start:seg.end]`` is each segment's text."""
+
+    text: str
+    segments: list[SegmentIn]
+    format: str
+    encoding: str = "utf-8"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_turns(self) -> bool:
+        return any(seg.speaker for seg in self.segments)
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    def duplicates(self) -> list[list[int]]:
+        """Groups of segment numbers (1-based) whose texts are the same paragraph.
+
+        Press articles repeat their teaser and notes get pasted twice: repeated paragraphs
+        inflate counts, so ingest reports them (it never drops them).
+        """
+        seen: dict[str, list[int]] = {}
+        for n, seg in enumerate(self.segments, 1):
+            words = self.text[seg.start:seg.end].casefold().split()
+            if len(words) >= DUPLICATE_MIN_WORDS:
+                seen.setdefault(" ".join(words), []).append(n)
+        return [ns for ns in seen.values() if len(ns) > 1]
