@@ -1,9 +1,239 @@
-"""Commands of this group are added in the following commits."""
+"""`codebook ...`: import, export, show, edit and compare the codebook."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from .common import CoderOpt, JsonOpt, console, escape, info, print_json, session
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+app = typer.Typer(help="The codebook: import, export, show, edit, compare.",
+                  no_args_is_help=True)
+
+CodeArg = Annotated[str, typer.Argument(help="Code name (case does not matter).")]
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .yaml/.yml or REFI-QDA .qdc codebook.")],
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Merge a codebook file into the corpus: new codes are added, codes with the same name
+    (or GUID) are updated, nothing is deleted.
+
+    Example: qualcode codebook import codebooks/guichet.yaml
+    """
+    from ..codebook.service import import_codebook, read_codebook_file
+
+    book = read_codebook_file(file)
+    with session(write=True) as s:
+        report = import_codebook(s, book, coder=coder)
+    if json_:
+        print_json(report.as_dict())
+        return
+    for old, new in report.renamed:
+        info(f"Renamed repeated code {old!r} to {new!r}.")
+    title = f"{book.name} " if book.name else ""
+    version = f"(version {book.version}) " if book.version else ""
+    info(f"Codebook {title}{version}imported from {file.name}: {len(report.added)} added, "
+         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged.")
+
+
+@app.command("export")
+def export(
+    file: Annotated[Path, typer.Argument(help="Output file: .yaml, .yml, .qdc, .md or .tex.")],
+) -> None:
+    """Write the codebook; the format follows the suffix (.md and .tex: a thesis appendix).
+
+    Example: qualcode codebook export annexe_codebook.tex
+    """
+    from ..codebook.service import EXPORT_SUFFIXES, export_codebook
+    from ..errors import InvalidInput
+
+    if file.suffix.lower() not in EXPORT_SUFFIXES:
+        raise InvalidInput(f"unknown codebook format {file.suffix or '(no suffix)'!r}",
+                           f"use a file ending in {', '.join(EXPORT_SUFFIXES)}")
+    with session() as s:
+        result = export_codebook(s, file)
+    info(f"Wrote {result['codes']} codes to {file}.")
+
+
+@app.command("show")
+def show(json_: JsonOpt = False) -> None:
+    """Show the code tree with colours and counts of codings (own / with sub-codes).
+
+    Example: qualcode codebook show --json
+    """
+    from ..codebook.service import codebook_tree
+
+    with session() as s:
+        rows = codebook_tree(s)
+    if json_:
+        print_json(rows)
+        return
+    _print_tree(rows)
+
+
+def _print_tree(rows: list[dict[str, Any]]) -> None:
+    from rich.tree import Tree
+
+    root = Tree("[bold]codebook[/]")
+    nodes: dict[str, Any] = {}
+    for row in rows:
+        style = row["colour"] or "default"
+        counts = f"{row['codings']}"
+        if row["codings_total"] != row["codings"]:
+            counts += f" / {row['codings_total']}"
+        label = f"[{style}]■[/] [bold]{escape(row['name'])}[/] [dim]({counts})[/]"
+        if not row["codable"]:
+            label += " [dim]category[/]"
+        if row["description"]:
+            first = row["description"].splitlines()[0]
+            label += f" [dim]{escape(first[:70])}{'…' if len(first) > 70 else ''}[/]"
+        parent = nodes.get(row["parent"]) if row["parent"] else root
+        nodes[row["name"]] = (parent or root).add(label)
+    console().print(root)
+    info(f"{len(rows)} codes; counts are codings of the code / with its sub-codes")
+
+
+@app.command("add")
+def add(
+    name: CodeArg,
+    parent: Annotated[str | None, typer.Option("--parent", "-p", help="Parent code.")] = None,
+    description: Annotated[str, typer.Option("--description", "-d",
+                                             help="Definition of the code.")] = "",
+    colour: Annotated[str | None, typer.Option("--colour", "--color",
+                                               help="Colour as #RRGGBB.")] = None,
+    keyword: Annotated[list[str] | None, typer.Option(
+        "--keyword", "-k", help="Keyword for suggestions (repeat the option).")] = None,
+    coder: CoderOpt = None,
+) -> None:
+    """Add a code (under --parent, or at the top level).
+
+    Example: qualcode codebook add "contournement" --parent stratégies --colour "#1F618D"
+    """
+    from ..codebook.service import add_code
+
+    with session(write=True) as s:
+        code = add_code(s, name=name, parent=parent, description=description, colour=colour,
+                        keywords=keyword or [], coder=coder)
+        shown = code.name
+    info(f"Added code {shown!r}" + (f" under {parent!r}." if parent else "."))
+
+
+@app.command("rename")
+def rename(old: CodeArg, new: Annotated[str, typer.Argument(help="New name.")],
+           coder: CoderOpt = None) -> None:
+    """Rename a code; its codings and GUID stay.
+
+    Example: qualcode codebook rename "perte de sens" "perte du sens"
+    """
+    from ..codebook.service import rename_code
+
+    with session(write=True) as s:
+        before, after = rename_code(s, old=old, new=new, coder=coder)
+    info(f"Renamed {before!r} to {after!r}.")
+
+
+@app.command("move")
+def move(
+    name: CodeArg,
+    parent: Annotated[str | None, typer.Option("--parent", "-p", help="New parent code.")] = None,
+    top: Annotated[bool, typer.Option("--top", help="Move to the top level.")] = False,
+    coder: CoderOpt = None,
+) -> None:
+    """Move a code under another one (--parent) or to the top level (--top).
+
+    Example: qualcode codebook move "contournement" --parent stratégies
+    """
+    from ..codebook.service import move_code
+    from ..errors import InvalidInput
+
+    if (parent is None) == (not top):
+        raise InvalidInput("say where to move the code", "pass --parent CODE or --top")
+    with session(write=True) as s:
+        code = move_code(s, name=name, parent=None if top else parent, coder=coder)
+        shown = code.name
+    info(f"Moved {shown!r} " + (f"under {parent!r}." if parent else "to the top level."))
+
+
+@app.command("merge")
+def merge(
+    source: Annotated[str, typer.Argument(help="Code that disappears.")],
+    target: Annotated[str, typer.Argument(help="Code that receives its codings.")],
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Merge code SOURCE into TARGET: codings, sub-codes and suggestions move, duplicates go.
+
+    Example: qualcode codebook merge "ruse" "contournement"
+    """
+    from ..codebook.service import merge_codes
+
+    with session(write=True) as s:
+        report = merge_codes(s, source=source, target=target, coder=coder)
+    if json_:
+        print_json(report)
+        return
+    info(f"Merged {report['source']!r} into {report['target']!r}: {report['moved']} codings "
+         f"moved, {report['duplicates']} duplicates dropped, {report['subcodes']} sub-codes "
+         "moved. `qualcode undo` reverts it.")
+
+
+@app.command("delete")
+def delete(
+    name: CodeArg,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Also delete its codings; its sub-codes move up.")] = False,
+    coder: CoderOpt = None,
+) -> None:
+    """Delete a code (refused while it has codings or sub-codes, unless --force).
+
+    Example: qualcode codebook delete "brouillon" --force
+    """
+    from ..codebook.service import delete_code
+
+    with session(write=True) as s:
+        report = delete_code(s, name=name, force=force, coder=coder)
+    extra = []
+    if report["codings"]:
+        extra.append(f"{report['codings']} codings deleted")
+    if report["subcodes"]:
+        extra.append(f"{report['subcodes']} sub-codes moved up")
+    info(f"Deleted code {report['code']!r}" + (f" ({', '.join(extra)})" if extra else "")
+         + ". `qualcode undo` reverts it.")
+
+
+@app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier codebook file (.yaml/.yml/.qdc).")],
+    new: Annotated[Path | None, typer.Argument(
+        help="The later codebook file (default: the codebook in the corpus).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Compare two codebooks: added, removed, renamed (same GUID), moved and changed codes.
+
+    Example: qualcode codebook diff codebooks/guichet.yaml
+    """
+    from ..codebook.diff import diff_codebooks, render_diff
+    from ..codebook.service import load_codebook, read_codebook_file
+
+    before = read_codebook_file(old)
+    if new is not None:
+        after = read_codebook_file(new)
+    else:
+        with session() as s:
+            after = load_codebook(s)
+    result = diff_codebooks(before, after)
+    if json_:
+        print_json(result.as_dict())
+        return
+    render_diff(result, console(), str(old), str(new) if new else "database")
+
+
+def register(app_: typer.Typer) -> None:
+    """Add `codebook ...` to the top-level app."""
+    app_.add_typer(app, name="codebook")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from ..textutil import norm_name
 
 
 def code_key(name: str) -> str:
-    """Key for case-insensitive matching of code names (accents still count)."""
-    return " ".join(name.replace("\u2019", "'").casefold().split())
+    """Key for case-insensitive matching of code names (accents still count; ’ is ')."""
+    name = unicodedata.normalize("NFC", name).replace("\u2019", "'")
+    return " ".join(name.casefold().split())
 
 
 def get_code(session: Session, name: str) -> Code:

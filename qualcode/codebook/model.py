@@ -32,6 +32,16 @@ class CodeSetSpec:
     members: list[str] = field(default_factory=list)
 
 
+# Fields of a code that a file format can hold; an import only updates the fields its source
+# holds (a .qdc has no examples or keywords, so importing one keeps those in the database).
+ALL_FIELDS: frozenset[str] = frozenset(
+    {"description", "inclusion", "exclusion", "examples", "keywords", "colour", "is_codable"}
+)
+REFI_FIELDS: frozenset[str] = frozenset(
+    {"description", "inclusion", "exclusion", "colour", "is_codable"}
+)
+
+
 @dataclass
 class Codebook:
     name: str = ""
@@ -39,6 +49,8 @@ class Codebook:
     version: str = ""
     codes: list[CodeSpec] = field(default_factory=list)
     sets: list[CodeSetSpec] = field(default_factory=list)
+    # The code fields the source of this codebook holds (see ALL_FIELDS / REFI_FIELDS).
+    fields: frozenset[str] = ALL_FIELDS
 
     def walk(self) -> Iterator[tuple[CodeSpec, CodeSpec | None]]:
         """Every code, parents before children, with its parent (None at the top)."""
