@@ -1,9 +1,103 @@
-"""Commands of this group are added in the following commits."""
+"""`export ...` and `import ...`: whole-project exchange (REFI-QDA .qdpx).
+
+`export_app` and `import_app` are module-level groups so other formats can add subcommands.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from .common import CoderOpt, JsonOpt, info, print_json, session
+
+export_app = typer.Typer(help="Export the whole project to another tool's format.",
+                         no_args_is_help=True)
+import_app = typer.Typer(help="Import a whole project from another tool.", no_args_is_help=True)
+
+
+@export_app.command("qdpx")
+def export_qdpx_cmd(
+    file: Annotated[Path, typer.Argument(help="The .qdpx file to write (replaced if it exists).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Export documents, codebook, codings, agents and memos as a REFI-QDA project.
+
+    NVivo, ATLAS.ti, MAXQDA and QualCoder open it; GUIDs stay the same from one export to the
+    next. Example: qualcode export qdpx these.qdpx
+    """
+    from ..refi.exporter import export_qdpx
+
+    with session() as s:
+        result = export_qdpx(s, file)
+    if json_:
+        print_json(result)
+        return
+    info(f"Wrote {file}: {result['sources']} documents, {result['codes']} codes, "
+         f"{result['codings']} codings, {result['cases']} cases, {result['notes']} memos.")
+
+
+@import_app.command("qdpx")
+def import_qdpx_cmd(
+    file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Import a REFI-QDA project: documents, codebook, codings, cases and memos.
+
+    Documents, codes and agents merge by name; selections that cannot be placed are listed.
+    --coder names who made codings whose author the file does not give.
+    Example: qualcode import qdpx terrain.qdpx
+    """
+    from ..refi.importer import import_qdpx
+
+    with session(write=True) as s:
+        report = import_qdpx(s, file, coder=coder)
+    if json_:
+        print_json(report)
+        return
+    _render(report)
+
+
+def _render(report: dict[str, Any]) -> None:
+    docs = report["documents"]
+    status: dict[str, list[str]] = {}
+    for d in docs:
+        status.setdefault(d["status"], []).append(d["name"])
+    codes = report.get("codes") or {}
+    info(f"Imported {Path(report['file']).name} ({report['origin'] or 'unknown tool'}, "
+         f"positions in {report['positions'] or 'code points'}).")
+    for d in docs:
+        line = f"  {d['name']}: {d['status']}, {d['segments']} segments, {d['codings']} codings"
+        if d["status"].startswith("merged"):
+            line += " (same text: codings added)"
+        elif d["status"] == "renamed":
+            line += f" (a different document is already called {d['source']!r})"
+        info(line)
+    if codes:
+        info(f"Codes: {len(codes.get('added', []))} added, "
+             f"{len(codes.get('updated', [])) + len(codes.get('unchanged', []))} merged by name"
+             + (f", {len(codes['renamed'])} renamed (repeated names)"
+                if codes.get("renamed") else "") + ".")
+    agents = report["agents"]
+    if agents["added"] or agents["merged"]:
+        info(f"Agents: {len(agents['added'])} added, {len(agents['merged'])} merged by name"
+             + (f" ({', '.join(agents['merged'])})" if agents["merged"] else "") + ".")
+    c, m = report["codings"], report["memos"]
+    info(f"Codings: {c['added']} added, {c['already_present']} already present. "
+         f"Memos: {m['added']} added, {m['already_present']} already present.")
+    for s in report["skipped_sources"]:
+        info(f"Source not imported: {s['source']}: {s['reason']}")
+    if report["unplaced"]:
+        info(f"{len(report['unplaced'])} selections could not be placed:")
+        for u in report["unplaced"]:
+            info(f"  {u['source']} {u['start']}-{u['end']} {u['code'] or ''}: {u['reason']}")
+    for w in report["warnings"]:
+        info(f"Warning: {w}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+    """Add the `export` and `import` groups to the top-level app."""
+    app.add_typer(export_app, name="export")
+    app.add_typer(import_app, name="import")

@@ -1,0 +1,439 @@
+"""Import a REFI-QDA project (.qdpx) into the corpus, in the caller's one transaction.
+
+Merging with what the corpus holds:
+- coders by name (a user GUID the file never names becomes a coder named after its first
+  8 hex digits); codes by name (the codebook import); agents by name (case, accents ignored);
+- a document whose name exists with the same stored text is the same document: its codings
+  are added to it; with a different text the source comes in as `NAME (2)` (`(3)`...);
+- a coding already stored (same code, span and coder) or a memo already stored (same GUID) is
+  counted, not added again, so importing the same file twice changes nothing.
+Selections that cannot be placed (unknown code, position outside the text or inside a
+character, no text) are listed in the report, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..audit import audited
+from ..corpus.agents import relink_speakers, upsert_agent
+from ..corpus.coders import default_coder
+from ..corpus.documents import KINDS, add_document, segments_of
+from ..models import Agent, Coder, Coding, Document, DocumentAgent, Memo, Segment
+from ..textutil import norm_name, sha256_text
+from . import positions
+from .exporter import KIND_VARIABLE
+from .reader import ProjectIn, SourceIn, read_qdpx
+from .segmenting import segment
+from .xmltext import derive
+
+
+@dataclass
+class _Doc:
+    """An imported source in the corpus, with what positions need."""
+
+    source: SourceIn
+    doc: Document
+    raw_map: positions.RawPositions
+    to_stored: list[int]
+    segments: list[Segment]
+    starts: list[int] = field(default_factory=list)
+
+    def place(self, start: int | None, end: int | None) -> tuple[int, int] | str:
+        """Stored span of a selection, or why it cannot be placed."""
+        if start is None or end is None:
+            return "the selection has no start or end position"
+        s, e = self.raw_map.to_raw(start), self.raw_map.to_raw(end)
+        if s is None or e is None:
+            return (f"position {start}-{end} is outside the text "
+                    f"({self.raw_map.length} units) or splits a character")
+        if s > e:
+            return f"the selection starts after it ends ({start}-{end})"
+        s, e = self.to_stored[s], self.to_stored[e]
+        if s == e:
+            return "the selection is empty"
+        if not 0 <= s < e <= len(self.doc.text):
+            return f"position {start}-{end} is outside the text"
+        return s, e
+
+    def segment_at(self, start: int, end: int) -> Segment | None:
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i >= 0 and self.segments[i].start <= start < self.segments[i].end:
+            return self.segments[i]
+        for seg in self.segments:  # start in a gap (a speaker label): first overlapped
+            if seg.start < end and seg.end > start:
+                return seg
+        return None
+
+
+class _Importer:
+    def __init__(self, session: Session, project: ProjectIn, coder: str, file: str) -> None:
+        self.s = session
+        self.p = project
+        self.coder_name = coder
+        self.file = file
+        self.coders: dict[str, Coder] = {}
+        self.code_ids: dict[str, int] = {}
+        self.agents: dict[str, Agent] = {}  # case GUID -> agent
+        self.docs: dict[str, _Doc] = {}  # source GUID -> imported document
+        self.report: dict[str, Any] = {
+            "file": file, "project": project.name, "origin": project.origin,
+            "positions": "", "documents": [], "skipped_sources": [], "codes": {},
+            "agents": {"added": [], "merged": []}, "coders": {"added": [], "existing": []},
+            "codings": {"added": 0, "already_present": 0},
+            "memos": {"added": 0, "already_present": 0},
+            "unplaced": [], "warnings": list(project.warnings),
+        }
+
+    # --- coders ------------------------------------------------------------------------------
+
+    def coder(self, guid: str | None) -> Coder:
+        key = guid or ""
+        if key in self.coders:
+            return self.coders[key]
+        name = self.coder_name if guid is None else (self.p.users.get(guid) or guid[:8])
+        coder = self.s.scalar(select(Coder).where(Coder.name == name))
+        if coder is None:
+            coder = Coder(name=name)
+            if guid and self.s.scalar(select(Coder.id).where(Coder.guid == guid)) is None:
+                coder.guid = guid
+            self.s.add(coder)
+            self.s.flush()
+            self.report["coders"]["added"].append(name)
+        elif name not in self.report["coders"]["existing"]:
+            self.report["coders"]["existing"].append(name)
+        self.coders[key] = coder
+        return coder
+
+    # --- codebook ----------------------------------------------------------------------------
+
+    def codebook(self) -> None:
+        """Merge the codebook (its own audited change) and map file GUIDs to codes."""
+        if self.p.codebook is None:
+            return
+        from ..codebook.qdc import codebook_from_element
+        from ..codebook.service import import_codebook
+
+        book = codebook_from_element(self.p.codebook)
+        if not book.codes and not book.sets:
+            return
+        result = import_codebook(self.s, book, coder=self.coder_name)
+        self.report["codes"] = result.as_dict()
+        self.code_ids = dict(result.code_ids)
+
+    # --- agents ------------------------------------------------------------------------------
+
+    def cases(self) -> None:
+        existing = set(self.s.scalars(select(Agent.norm_name)))
+        for case in self.p.cases:
+            name = case.name or f"case {case.guid[:8]}"
+            merged = norm_name(name) in existing
+            agent = upsert_agent(self.s, name, case.variables)
+            if not merged and agent.guid != case.guid and self.s.scalar(
+                    select(Agent.id).where(Agent.guid == case.guid)) is None:
+                agent.guid = case.guid
+                self.s.add(agent)
+            existing.add(norm_name(name))
+            self.report["agents"]["merged" if merged else "added"].append(agent.name)
+            self.agents[case.guid] = agent
+        self.s.flush()
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def documents(self, convention: positions.Convention) -> None:
+        for src in self.p.sources:
+            if src.text is None:
+                self.report["skipped_sources"].append({"source": src.name,
+                                                       "reason": src.problem})
+                for sel in src.selections:
+                    for c in sel.codings:
+                        self._unplaced(src, sel.guid, sel.start, sel.end, c.code,
+                                       "its source was not imported")
+                continue
+            stored, to_stored = positions.normalise(src.text)
+            doc, status = self._document(src, stored)
+            self.docs[src.guid] = _Doc(src, doc, positions.RawPositions(src.text, convention),
+                                       to_stored, [])
+            self.report["documents"].append({"name": doc.name, "source": src.name,
+                                             "status": status, "codings": 0})
+        relink_speakers(self.s, [d.doc.id for d in self.docs.values()])
+        for d in self.docs.values():
+            d.segments = segments_of(self.s, d.doc.id)
+            d.starts = [seg.start for seg in d.segments]
+        for row in self.report["documents"]:
+            doc = next(d for d in self.docs.values() if d.doc.name == row["name"])
+            row["segments"] = len(doc.segments)
+
+    def _document(self, src: SourceIn, text: str) -> tuple[Document, str]:
+        digest = sha256_text(text)
+        base = src.name
+        candidates = [base] + [f"{base} ({n})" for n in range(2, 1000)]
+        for n, name in enumerate(candidates):
+            found = self.s.scalar(select(Document).where(Document.name == name))
+            if found is None:
+                break
+            if found.text_hash == digest:
+                if found.id in {d.doc.id for d in self.docs.values()}:
+                    continue  # two sources of this file with the same text stay two documents
+                status = "merged" if n == 0 else "merged (renamed earlier)"
+                return found, status
+        else:
+            name = f"{base} ({uuid.uuid4().hex[:8]})"
+        same_guid = self.s.scalar(select(Document).where(Document.guid == src.guid))
+        if same_guid is not None and same_guid.text_hash == digest and same_guid.id not in {
+                d.doc.id for d in self.docs.values()}:
+            return same_guid, "merged (same source, renamed here)"
+        segments = segment(text)
+        meta: dict[str, Any] = {"refi": {"file": Path(self.file).name, "source": src.name,
+                                         "origin": self.p.origin}}
+        variables = {k: v for k, v in src.variables.items() if k != KIND_VARIABLE}
+        if variables:
+            meta["variables"] = variables
+        kind = src.variables.get(KIND_VARIABLE, "")
+        if kind not in KINDS:
+            kind = "interview" if any(seg.speaker for seg in segments) else "document"
+        doc = add_document(
+            self.s, name=name, text=text, segments=segments, kind=kind,
+            source_path=self.file, format="refi", meta=meta,
+            guid=src.guid if same_guid is None else None,
+        )
+        if src.created is not None:
+            doc.created_at = src.created
+            self.s.add(doc)
+        return doc, "added" if name == base else "renamed"
+
+    def case_links(self) -> None:
+        selection_doc = {sel.guid: d for d in self.docs.values() for sel in d.source.selections}
+        for case in self.p.cases:
+            agent = self.agents[case.guid]
+            targets = []
+            for guid in case.sources:
+                if guid in self.docs:
+                    targets.append(self.docs[guid].doc)
+                else:
+                    self.report["warnings"].append(
+                        f"case {agent.name!r} refers to source {guid}, which is not in the "
+                        "project: link ignored")
+            targets += [selection_doc[g].doc for g in case.selections if g in selection_doc]
+            for doc in targets:
+                if self.s.get(DocumentAgent, (doc.id, agent.id)) is None:
+                    self.s.add(DocumentAgent(document_id=doc.id, agent_id=agent.id))
+                    self.s.flush()
+
+    # --- codings -----------------------------------------------------------------------------
+
+    def codings(self) -> None:
+        used_guids = set(self.s.scalars(select(Coding.guid)))
+        for d in self.docs.values():
+            existing = set(self.s.execute(
+                select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
+                .where(Coding.document_id == d.doc.id)).all())
+            whole = [(c, None) for c in d.source.codings]
+            items = [(c, sel) for sel in d.source.selections for c in sel.codings] + whole
+            added = 0
+            for c, sel in items:
+                code_id = self.code_ids.get(c.code or "")
+                start, end = (sel.start, sel.end) if sel else (0, None)
+                if code_id is None:
+                    self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
+                                   f"code {c.code} is not in the codebook")
+                    continue
+                span = d.place(sel.start, sel.end) if sel else (
+                    (0, len(d.doc.text)) if d.doc.text else "the source is empty")
+                if isinstance(span, str):
+                    self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
+                                   span)
+                    continue
+                user = c.user or (sel.user if sel else None) or d.source.user
+                coder = self.coder(user)
+                key = (code_id, span[0], span[1], coder.id)
+                if key in existing:
+                    self.report["codings"]["already_present"] += 1
+                    continue
+                existing.add(key)
+                guid = c.guid if c.guid not in used_guids else str(uuid.uuid4())
+                used_guids.add(guid)
+                seg = d.segment_at(*span)
+                coding = Coding(code_id=code_id, document_id=d.doc.id,
+                                segment_id=seg.id if seg else None, start=span[0], end=span[1],
+                                coder_id=coder.id, origin="refi", guid=guid)
+                created = c.created or (sel.created if sel else None)
+                if created is not None:
+                    coding.created_at = created
+                self.s.add(coding)
+                added += 1
+            self.s.flush()
+            self.report["codings"]["added"] += added
+            for row in self.report["documents"]:
+                if row["name"] == d.doc.name:
+                    row["codings"] += added
+
+    def _unplaced(self, src: SourceIn, guid: str, start: int | None, end: int | None,
+                  code: str | None, reason: str) -> None:
+        names = {}
+        if self.p.codebook is not None:
+            from .xmltext import norm_guid
+
+            names = {norm_guid(el.get("guid")): el.get("name") for el in
+                     self.p.codebook.iter("Code")}
+        self.report["unplaced"].append({
+            "source": src.name, "selection": guid, "start": start, "end": end,
+            "code": names.get(code, code), "reason": reason})
+
+    # --- memos -------------------------------------------------------------------------------
+
+    def memos(self) -> None:
+        p = self.p
+        used = set(self.s.scalars(select(Memo.guid)))
+        code_of = self.code_ids
+        wanted: list[tuple[str, str, int | None, str, str, Any]] = []
+        # (guid, target_type, target_id, title, text, user/created holder)
+        noted: set[str] = set()
+
+        def note(guid: str, target: str, target_id: int | None, key: str) -> None:
+            n = p.notes.get(guid)
+            if n is None:
+                self.report["warnings"].append(f"note {guid} is referenced but missing")
+                return
+            memo_guid = guid if guid not in noted else derive(guid, key)
+            noted.add(guid)
+            wanted.append((memo_guid, target, target_id, n.name, n.text, n))
+
+        for guid in p.notes_on_project:
+            note(guid, "project", None, "project")
+        for code_guid, refs in p.code_notes.items():
+            for guid in refs:
+                if code_guid in code_of:
+                    note(guid, "code", code_of[code_guid], f"code:{code_guid}")
+        for d in self.docs.values():
+            src = d.source
+            for guid in src.notes:
+                n = p.notes.get(guid)
+                target = self._note_anchor(d, n) if n is not None else None
+                if target is not None:
+                    note(guid, "segment", target.id, f"source:{src.guid}")
+                else:
+                    note(guid, "document", d.doc.id, f"source:{src.guid}")
+            if src.description.strip():
+                wanted.append((derive(src.guid, "description"), "document", d.doc.id, "",
+                               src.description, src))
+            for sel in src.selections:
+                refs = list(sel.notes) + [g for c in sel.codings for g in c.notes]
+                text = sel.description.strip()
+                if not refs and not text:
+                    continue
+                span = d.place(sel.start, sel.end)
+                seg = d.segment_at(*span) if not isinstance(span, str) else None
+                target, target_id = ("segment", seg.id) if seg else ("document", d.doc.id)
+                if seg is None:
+                    self.report["warnings"].append(
+                        f"a memo on selection {sel.guid} of {src.name!r} was attached to the "
+                        "whole document (the selection could not be placed)")
+                for guid in refs:
+                    note(guid, target, target_id, f"selection:{sel.guid}")
+                if text:
+                    wanted.append((derive(sel.guid, "description"), target, target_id, "",
+                                   sel.description, sel))
+        for case in p.cases:
+            agent = self.agents[case.guid]
+            if case.description.strip():
+                wanted.append((derive(case.guid, "description"), "agent", agent.id, "",
+                               case.description, None))
+        objects = {case.guid: ("agent", self.agents[case.guid].id) for case in p.cases}
+        objects.update({g: ("document", d.doc.id) for g, d in self.docs.items()})
+        objects.update({g: ("code", i) for g, i in code_of.items()})
+        for link in p.links:
+            ends = [(link.origin, link.target), (link.target, link.origin)]
+            for obj, target in ends:
+                if obj in objects and target in p.notes:
+                    kind, target_id = objects[obj]
+                    note(target, kind, target_id, f"link:{link.guid}")
+        if p.description.strip():
+            key = f"project description|{p.name}|{sha256_text(p.description)}"
+            wanted.append((str(uuid.uuid5(uuid.NAMESPACE_URL, key)), "project", None, "",
+                           p.description, None))
+        for guid in p.notes:
+            if guid not in noted:
+                note(guid, "project", None, "project")
+
+        for guid, target, target_id, title, text, holder in wanted:
+            if guid in used:
+                self.report["memos"]["already_present"] += 1
+                continue
+            used.add(guid)
+            user = getattr(holder, "user", None)
+            memo = Memo(target_type=target, target_id=target_id, title=title[:300], text=text,
+                        coder_id=self.coder(user).id if user else None, guid=guid)
+            created = getattr(holder, "created", None)
+            if created is not None:
+                memo.created_at = created
+                memo.updated_at = getattr(holder, "modified", None) or created
+            self.s.add(memo)
+            self.report["memos"]["added"] += 1
+        self.s.flush()
+
+    def _note_anchor(self, d: _Doc, n: Any) -> Segment | None:
+        """A note with its own selection, referenced from a source (QualCoder's annotations):
+        the segment of that source the selection falls in."""
+        for sel in n.selections:
+            span = d.place(sel.start, sel.end)
+            if not isinstance(span, str):
+                return d.segment_at(*span)
+        return None
+
+    # --- all ---------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        spans = [(src.text, sel.start, sel.end) for src in self.p.sources if src.text
+                 for sel in src.selections if sel.start is not None and sel.end is not None]
+        verdict = positions.choose(self.p.origin, spans)
+        self.report["positions"] = positions.LABELS[verdict.convention]
+        for guid in self.p.users:
+            self.coder(guid)
+        self.cases()
+        self.documents(verdict.convention)
+        self.case_links()
+        self.codings()
+        self.memos()
+        return self.report
+
+
+def _plain(value: Any) -> Any:
+    """A service's report as JSON-ready data (dataclass, dict or anything with a dict)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return value
+    return getattr(value, "__dict__", str(value))
+
+
+def import_project(session: Session, project: ProjectIn, *, coder: str | None = None,
+                   file: str = "") -> dict[str, Any]:
+    """Import an already read project in the caller's transaction.
+
+    Two audited changes: the codebook merge (the codebook service records its own), then the
+    coders, codings and memos; `qualcode undo 2` reverts both.
+    """
+    name = (coder or default_coder()).strip()
+    importer = _Importer(session, project, name, file)
+    importer.codebook()
+    with audited(session, action="import-qdpx", summary=f"import {Path(file).name}",
+                 coder=name):
+        return importer.run()
+
+
+def import_qdpx(session: Session, path: str | Path, *, coder: str | None = None
+                ) -> dict[str, Any]:
+    """Read the .qdpx at ``path`` (before touching the database) and import it."""
+    path = Path(path)
+    project = read_qdpx(path)
+    return import_project(session, project, coder=coder, file=str(path))

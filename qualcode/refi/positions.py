@@ -1,0 +1,184 @@
+"""Selection positions: from what another tool counted to code points in the stored text.
+
+REFI-QDA counts code points over the plain text. NVivo for Windows counts UTF-16 code units
+(a character outside the BMP counts 2); ATLAS.ti is reported to count CRLF as one character.
+Which convention a file uses is decided once per project, from how its selections fall (a
+convention under which selections leave their text or split a surrogate pair is wrong) and
+from the tool named in ``origin``. Then the text is normalised like ingest does (LF line
+ends, NFC), with an explicit map so every position follows the change.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# (unit, crlf): unit "cp" or "utf16"; crlf 2 = CRLF counts two characters, 1 = one.
+Convention = tuple[str, int]
+CONVENTIONS: tuple[Convention, ...] = (("cp", 2), ("utf16", 2), ("cp", 1), ("utf16", 1))
+LABELS = {
+    ("cp", 2): "code points",
+    ("utf16", 2): "UTF-16 code units",
+    ("cp", 1): "code points, CRLF counted once",
+    ("utf16", 1): "UTF-16 code units, CRLF counted once",
+}
+
+
+def _crlf_as_one(raw: str) -> tuple[str, list[int]]:
+    """Text with CRLF -> LF, and map from its boundaries to boundaries of ``raw``."""
+    out: list[str] = []
+    back: list[int] = []
+    i = 0
+    while i < len(raw):
+        back.append(i)
+        if raw[i] == "\r" and raw[i + 1:i + 2] == "\n":
+            out.append("\n")
+            i += 2
+        else:
+            out.append(raw[i])
+            i += 1
+    back.append(len(raw))
+    return "".join(out), back
+
+
+def _utf16_to_cp(text: str) -> list[int]:
+    """UTF-16 offset -> code point index; -1 for an offset inside a surrogate pair."""
+    out: list[int] = []
+    for i, ch in enumerate(text):
+        out.append(i)
+        if ord(ch) > 0xFFFF:
+            out.append(-1)
+    out.append(len(text))
+    return out
+
+
+class RawPositions:
+    """Converts a position under one convention into a code point index of the raw text."""
+
+    def __init__(self, raw: str, convention: Convention) -> None:
+        unit, crlf = convention
+        self.raw = raw
+        base, back = (_crlf_as_one(raw) if crlf == 1 and "\r\n" in raw
+                      else (raw, None))
+        self._back = back
+        self._u16 = _utf16_to_cp(base) if unit == "utf16" and _has_astral(base) else None
+        self.length = len(self._u16) - 1 if self._u16 is not None else len(base)
+
+    def to_raw(self, pos: int) -> int | None:
+        if pos < 0 or pos > self.length:
+            return None
+        if self._u16 is not None:
+            pos = self._u16[pos]
+            if pos < 0:
+                return None
+        return self._back[pos] if self._back is not None else pos
+
+
+def _has_astral(text: str) -> bool:
+    return any(ord(ch) > 0xFFFF for ch in text)
+
+
+def relevant(raw_texts: list[str]) -> list[Convention]:
+    """Conventions that can differ for these texts (others give the same positions)."""
+    astral = any(_has_astral(t) for t in raw_texts)
+    crlf = any("\r\n" in t for t in raw_texts)
+    return [c for c in CONVENTIONS
+            if (c[0] == "cp" or astral) and (c[1] == 2 or crlf)]
+
+
+def _edge(text: str, start: int, end: int) -> int:
+    """2 when both ends fall on word boundaries (a sign the convention is right)."""
+    def boundary(i: int) -> bool:
+        return i <= 0 or i >= len(text) or not (text[i - 1].isalnum() and text[i].isalnum())
+    return int(boundary(start)) + int(boundary(end))
+
+
+@dataclass
+class Verdict:
+    convention: Convention
+    failures: int
+    checked: int
+
+
+def preference(origin: str) -> list[Convention]:
+    """Conventions in the order the exporting tool makes likely."""
+    low = origin.casefold()
+    if "nvivo" in low and "mac" not in low:
+        return [("utf16", 2), ("utf16", 1), ("cp", 2), ("cp", 1)]
+    if "atlas" in low:
+        return [("cp", 1), ("cp", 2), ("utf16", 1), ("utf16", 2)]
+    return list(CONVENTIONS)
+
+
+def choose(origin: str, spans: list[tuple[str, int, int]]) -> Verdict:
+    """Pick the convention for a project from its selections ``(raw text, start, end)``."""
+    texts = list({id(t): t for t, _, _ in spans}.values())
+    candidates = relevant(texts)
+    order = preference(origin)
+    known_tool = order != list(CONVENTIONS)
+    scored = []
+    for conv in candidates:
+        maps = {id(t): RawPositions(t, conv) for t in texts}
+        failures = quality = 0
+        for text, start, end in spans:
+            m = maps[id(text)]
+            s, e = m.to_raw(start), m.to_raw(end)
+            if s is None or e is None or s > e:
+                failures += 1
+            else:
+                quality += _edge(text, s, e)
+        rank = order.index(conv)
+        key = (failures, rank, -quality) if known_tool else (failures, -quality, rank)
+        scored.append((key, Verdict(conv, failures, len(spans))))
+    scored.sort(key=lambda item: item[0])
+    return scored[0][1] if scored else Verdict(("cp", 2), 0, len(spans))
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """Runs of a starter and the combining marks after it (NFC works inside them)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or unicodedata.combining(text[i]) == 0:
+            out.append((start, i))
+            start = i
+    return out
+
+
+def normalise(raw: str) -> tuple[str, list[int]]:
+    """Stored text (LF line ends, NFC, NUL replaced) and the map raw boundary -> stored one.
+
+    The map has ``len(raw) + 1`` entries. A boundary inside a CRLF pair maps to before the LF;
+    one inside a composed sequence maps to the start of the composed character.
+    """
+    # Line ends first.
+    chars: list[str] = []
+    first: list[int] = []  # raw boundary -> boundary in the LF text
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        first.append(len(chars))
+        if ch == "\r":
+            if raw[i + 1:i + 2] == "\n":
+                first.append(len(chars))
+                i += 1
+            chars.append("\n")
+        else:
+            chars.append("\ufffd" if ch == "\x00" else ch)
+        i += 1
+    first.append(len(chars))
+    lf = "".join(chars)
+    if unicodedata.is_normalized("NFC", lf):
+        return lf, first
+    # NFC cluster by cluster, so each position can be followed.
+    out: list[str] = []
+    second = [0] * (len(lf) + 1)
+    pos = 0
+    for start, end in _clusters(lf):
+        piece = unicodedata.normalize("NFC", lf[start:end])
+        for j in range(start, end):
+            second[j] = pos + min(j - start, len(piece)) if len(piece) == end - start else pos
+        out.append(piece)
+        pos += len(piece)
+    second[len(lf)] = pos
+    return "".join(out), [second[b] for b in first]
