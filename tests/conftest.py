@@ -1,8 +1,16 @@
-"""Shared fixtures: a file database per test, a CLI runner bound to it, document builders."""
+"""Shared fixtures: a file database per test, a CLI runner bound to it, document builders.
+
+With ``QUALCODE_TEST_PG=postgresql+psycopg://user@host:port/postgres`` (a server URL) the same
+fixtures run against PostgreSQL: one fresh database ``qualcode_test_<random>`` per test session
+(dropped at the end), emptied before each test; ``db_path`` is then that database's URL (a
+string). Tests about SQLite files carry ``@pytest.mark.sqlite_only`` and are skipped there.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +23,105 @@ from qualcode.db import Database, open_db
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "corpora" / "demo"
 SHARED = REPO.parent / "shared"
+# A PostgreSQL server URL: the suite then runs against a database created on it.
+PG_SERVER = os.environ.get("QUALCODE_TEST_PG") or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about SQLite files (WAL, file backup...); skipped on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not PG_SERVER:
+        return
+    skip = pytest.mark.skip(
+        reason="about SQLite files; this run uses PostgreSQL (QUALCODE_TEST_PG)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+def pg_database_url(server: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``server`` (same user, host, port)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_create_database(server: str, prefix: str = "qualcode_test") -> str:
+    """Create an empty database with a random name on the server; returns its URL."""
+    from sqlalchemy import create_engine
+
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    finally:
+        engine.dispose()
+    return pg_database_url(server, name)
+
+
+def pg_drop_database(server: str, url: str) -> None:
+    """Drop the database of ``url``, closing the connections qualcode still holds to it."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from qualcode.db import get_engine
+
+    get_engine.cache_clear()  # pooled connections of cached engines go with their engines
+    name = make_url(url).database
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+def _pg_empty(url: str) -> None:
+    """Empty every qualcode table (ids restart at 1), or drop the schema if a test changed it."""
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    from qualcode import models  # noqa: F401  (registers the tables)
+    from qualcode.db import SCHEMA_REVISION
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            # A test that left a transaction open would make TRUNCATE wait: end such sessions.
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")
+            tables = set(conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").scalars())
+            wanted = {t.name for t in SQLModel.metadata.sorted_tables}
+            revision = None
+            if "alembic_version" in tables:
+                revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            if tables == wanted | {"alembic_version"} and revision == SCHEMA_REVISION:
+                names = ", ".join(f'"{t}"' for t in sorted(wanted))
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            elif tables:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_test_database() -> Iterator[str | None]:
+    """The session's PostgreSQL database URL (None when the suite runs on SQLite)."""
+    if not PG_SERVER:
+        yield None
+        return
+    url = pg_create_database(PG_SERVER)
+    try:
+        yield url
+    finally:
+        pg_drop_database(PG_SERVER, url)
 
 
 @pytest.fixture(autouse=True)
@@ -25,19 +132,23 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(tmp_path: Path, pg_test_database: str | None) -> Path | str:
+    """The test's corpus: a file path on SQLite; on PostgreSQL, the emptied database's URL."""
+    if pg_test_database:
+        _pg_empty(pg_test_database)
+        return pg_test_database
     return tmp_path / "corpus.db"
 
 
 @pytest.fixture
-def db(db_path: Path) -> Database:
+def db(db_path: Path | str) -> Database:
     return open_db(str(db_path))
 
 
 class Cli:
     """Runs `qualcode --db <test db> ARGS` in-process and returns the result."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path | str) -> None:
         self.db_path = db_path
         self.runner = CliRunner()
 
@@ -57,7 +168,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_path: Path) -> Cli:
+def cli(db_path: Path | str) -> Cli:
     return Cli(db_path)
 
 

@@ -6,13 +6,17 @@ import json
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.sqlite_only
 def test_init_is_harmless_twice(cli, db_path):
     cli.ok("init")
     cli.ok("init")
     assert db_path.exists()
 
 
+@pytest.mark.sqlite_only
 def test_read_command_on_missing_database_is_a_clear_error(cli, db_path):
     result = cli("docs", "list")
     assert result.exit_code == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from sqlalchemy import text
 
 from qualcode import models
@@ -63,6 +64,7 @@ def test_backup_is_a_complete_openable_copy(cli, make_doc, tmp_path):
     assert not (tmp_path / "copie.db.partial").exists()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_to_overwrite_the_corpus_itself(cli, db_path):
     cli.ok("init")
     result = cli("backup", db_path)
@@ -70,6 +72,7 @@ def test_backup_refuses_to_overwrite_the_corpus_itself(cli, db_path):
     assert "the corpus itself" in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_check_on_missing_database_is_an_error(cli):
     result = cli("check")
     assert result.exit_code == 1
