@@ -46,7 +46,7 @@ def parse_yaml(text: str, source: str = "codebook") -> Codebook:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InvalidInput(f"{source} is not valid YAML{where}: {problem}",
-                           "fix the indentation or quoting there") from None
+                           "check the indentation, quotes and special characters there") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{source} is not a codebook: expected a mapping with `name` and "
                            "`codes`", FORMAT_HINT)
