@@ -1,9 +1,113 @@
-"""Commands of this group are added in the following commits."""
+"""`ingest`: add interview transcripts, fieldnotes and other texts to the corpus."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .common import CoderOpt, JsonOpt, info, print_json
+
+PROGRESS_FROM = 20  # files; fewer go by too fast for a bar
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders (folders recurse): .txt .md .docx .odt .vtt .srt .trs")],
+    kind: Annotated[str | None, typer.Option(
+        help="interview | observation | document (default: front matter, else interview "
+        "when speaker turns are found, else document).")] = None,
+    agent: Annotated[list[str] | None, typer.Option(
+        "--agent", help="Link the documents to this agent (repeatable).")] = None,
+    interviewer: Annotated[list[str] | None, typer.Option(
+        "--interviewer", help="An extra interviewer label, e.g. Sociologue (repeatable).")]
+        = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="Read text files with this encoding (default: detected).")] = None,
+    replace: Annotated[bool, typer.Option(
+        help="Replace changed documents, moving their codings to the new text.")] = False,
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Add files to the corpus; an unchanged file is left as it is.
+
+    Example: qualcode ingest corpora/demo --agent "Hélène" --interviewer Sociologue
+    """
+    from ..corpus.ingest import collect_files, ingest_paths
+    from .common import database
+
+    batch = collect_files(paths)
+    for note in batch.notes:
+        info(note)
+    db = database(create=True)
+    with _progress(len(batch.files), enabled=not json_) as progress:
+        results = ingest_paths(
+            db, paths, kind=kind, agents=agent or (), interviewers=interviewer or (),
+            replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch)
+    if json_:
+        print_json([r.as_json() for r in results])
+    else:
+        _report(results)
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(1)
+
+
+def _report(results: list) -> None:  # list[IngestResult]
+    from ..corpus.ingest import speakers_summary
+    from .common import err_console
+
+    out = err_console()
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if r.status == "error":
+            out.print(f"Error: {r.error}", markup=False, soft_wrap=True)
+            continue
+        line = (f"{r.status} {r.document}: {r.segments:,} segments, {r.words:,} words, "
+                f"{r.encoding}")
+        if r.moved_codings:
+            line += f", {r.moved_codings} codings moved"
+        sys.stdout.write(line + "\n")
+        for group in r.duplicates:
+            out.print(f"warning: {r.document}: segments {', '.join(map(str, group))} are the same "
+                 "paragraph (kept; they count several times)", markup=False, soft_wrap=True)
+    unknown = speakers_summary(results)
+    if unknown:
+        out.print("Speakers that match no agent (add them with `qualcode agents import`): "
+                  + ", ".join(unknown), markup=False, soft_wrap=True)
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    info(f"{len(results)} files: {summary}." if results else "No file to ingest.")
+
+
+class _progress:
+    """A rich progress bar on stderr for long batches on a terminal; a no-op otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled and total > PROGRESS_FROM and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            from .common import err_console
+
+            self.bar = Progress(console=err_console(), transient=True)
+            self.task = self.bar.add_task("ingest", total=total)
+
+    def __enter__(self):  # noqa: ANN204
+        if self.bar is None:
+            return None
+        self.bar.start()
+        return self._advance
+
+    def _advance(self, done: int, total: int, name: str) -> None:
+        assert self.bar is not None
+        self.bar.update(self.task, completed=done, description=name[-40:])
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+    app.command("ingest")(ingest)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
@@ -69,19 +69,28 @@ def add_document(
         doc.guid = guid
     session.add(doc)
     session.flush()
-    for n, seg in enumerate(segments, 1):
-        session.add(Segment(
-            document_id=doc.id, n=n, start=seg.start, end=seg.end, speaker=seg.speaker,
-            is_interviewer=seg.is_interviewer, time_start=seg.time_start,
-            time_end=seg.time_end, text_hash=sha256_text(text[seg.start:seg.end]),
-        ))
-    session.flush()
+    insert_segments(session, doc.id, text, segments)
     from .agents import link_document_agents, relink_speakers
 
     if agents:
         link_document_agents(session, doc, list(agents))
     relink_speakers(session, [doc.id])
     return doc
+
+
+def insert_segments(session: Session, document_id: int, text: str,
+                    segments: list[SegmentIn]) -> None:
+    """Bulk-insert a document's segments, numbered from 1 (no ORM object per segment)."""
+    if not segments:
+        return
+    rows = [
+        {"document_id": document_id, "n": n, "start": seg.start, "end": seg.end,
+         "speaker": seg.speaker, "is_interviewer": seg.is_interviewer, "agent_id": None,
+         "time_start": seg.time_start, "time_end": seg.time_end,
+         "text_hash": sha256_text(text[seg.start:seg.end])}
+        for n, seg in enumerate(segments, 1)
+    ]
+    session.execute(insert(Segment), rows)
 
 
 def get_document(session: Session, name: str) -> Document:

@@ -1,0 +1,331 @@
+"""Ingest files into the corpus: one transaction per file, idempotent, codings kept on replace.
+
+A file is read and segmented outside the database (pure readers in ``qualcode.ingest``), then
+stored in one write transaction: a failed file leaves nothing, the other files still go in.
+The same name with the same bytes (sha256) is ``unchanged``; changed bytes are refused unless
+``replace``, which moves every coding to the same quoted text in the new version (or refuses,
+listing the codings it cannot place).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from ..db import Database
+from ..errors import Conflict, InvalidInput, QualcodeError
+from ..ingest.base import Parsed
+from ..ingest.plain import as_list
+from ..ingest.registry import parse_bytes, reader_for, supported
+from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
+from ..textutil import norm_name, sha256_bytes, sha256_text
+from .documents import KINDS, add_document, insert_segments
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file."""
+
+    document: str
+    path: str
+    status: str  # added | unchanged | replaced | error
+    segments: int = 0
+    words: int = 0
+    encoding: str = ""
+    kind: str = ""
+    error: str | None = None
+    unknown_speakers: list[str] = field(default_factory=list)
+    duplicates: list[list[int]] = field(default_factory=list)
+    moved_codings: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"document": self.document, "status": self.status,
+                               "segments": self.segments, "encoding": self.encoding}
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class Batch:
+    """The files a list of paths names, plus notes and errors found while listing them."""
+
+    files: list[tuple[Path, str]] = field(default_factory=list)  # (path, document name)
+    notes: list[str] = field(default_factory=list)
+    errors: list[IngestResult] = field(default_factory=list)
+
+
+def collect_files(paths: Iterable[Path | str]) -> Batch:
+    """Files to ingest: a file given directly is named by its file name; files under a
+    folder by their path relative to it (hidden files skipped, unsupported types noted)."""
+    batch = Batch()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or not child.is_file():
+                    continue
+                if not supported(child):
+                    batch.notes.append(f"skipped {rel.as_posix()} (unsupported type "
+                                       f"{child.suffix or 'without suffix'})")
+                    continue
+                batch.files.append((child, rel.as_posix()))
+        elif path.is_file():
+            try:
+                reader_for(path)
+            except InvalidInput as exc:
+                batch.errors.append(IngestResult(path.name, str(path), "error", error=str(exc)))
+                continue
+            batch.files.append((path, path.name))
+        else:
+            batch.errors.append(IngestResult(
+                path.name or str(path), str(path), "error",
+                error=f"{path}: no such file or folder"))
+    return batch
+
+
+def ingest_paths(
+    db: Database,
+    paths: Iterable[Path | str],
+    *,
+    kind: str | None = None,
+    agents: Sequence[str] = (),
+    interviewers: Sequence[str] = (),
+    replace: bool = False,
+    encoding: str | None = None,
+    coder: str | None = None,
+    progress: Progress | None = None,
+    batch: Batch | None = None,
+) -> list[IngestResult]:
+    """Ingest files and folders, each file in its own transaction; never raises per file."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
+    batch = batch or collect_files(paths)
+    results = list(batch.errors)
+    with db.session() as s:
+        known = dict(s.execute(select(Document.name, Document.content_hash)).all())
+    total = len(batch.files)
+    for i, (path, name) in enumerate(batch.files, 1):
+        results.append(_ingest_one(
+            db, path, name, known, kind=kind, agents=tuple(agents),
+            interviewers=tuple(interviewers), replace=replace, encoding=encoding, coder=coder))
+        if progress is not None:
+            progress(i, total, name)
+    return results
+
+
+def _ingest_one(db: Database, path: Path, name: str, known: dict[str, str], **options: Any,
+                ) -> IngestResult:
+    try:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        content_hash = sha256_bytes(data)
+        if known.get(name) == content_hash:
+            with db.session() as s:
+                return _unchanged(s, name, path)
+        parsed = parse_bytes(data, path, encoding=options["encoding"],
+                             interviewers=options["interviewers"])
+        with db.session(write=True) as s:
+            result = store(s, name=name, parsed=parsed, content_hash=content_hash,
+                           source_path=str(path), kind=options["kind"],
+                           agents=options["agents"], replace=options["replace"],
+                           coder=options["coder"])
+        known[name] = content_hash
+        return result
+    except QualcodeError as exc:
+        message = str(exc)
+        if not message.startswith((name, path.name, str(path))):
+            message = f"{name}: {message}"
+        return IngestResult(name, str(path), "error", error=message)
+    except Exception as exc:  # one broken file must not stop a batch of hundreds
+        return IngestResult(name, str(path), "error",
+                            error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _unchanged(session: Session, name: str, path: Path) -> IngestResult:
+    doc = session.scalar(select(Document).where(Document.name == name))
+    assert doc is not None
+    count = session.scalar(select(func.count()).where(Segment.document_id == doc.id)) or 0
+    return IngestResult(name, str(path), "unchanged", count, doc.words, doc.encoding, doc.kind)
+
+
+def store(
+    session: Session,
+    *,
+    name: str,
+    parsed: Parsed,
+    content_hash: str,
+    source_path: str = "",
+    kind: str | None = None,
+    agents: Sequence[str] = (),
+    replace: bool = False,
+    coder: str | None = None,
+) -> IngestResult:
+    """Store one parsed file under ``name`` (the caller's transaction commits)."""
+    doc_kind = kind or parsed.meta.get("kind") or ("interview" if parsed.has_turns
+                                                   else "document")
+    doc_agents = list(dict.fromkeys([*agents, *as_list(parsed.meta.get("agents"))]))
+    existing = session.scalar(select(Document).where(Document.name == name))
+    moved = 0
+    if existing is not None and existing.content_hash == content_hash:
+        return _unchanged(session, name, Path(source_path))
+    if existing is None:
+        doc = add_document(
+            session, name=name, text=parsed.text, segments=parsed.segments, kind=doc_kind,
+            source_path=source_path, format=parsed.format, encoding=parsed.encoding,
+            content_hash=content_hash, meta=parsed.meta, agents=doc_agents)
+        status = "added"
+    elif not replace:
+        raise Conflict(f"{name} has changed since it was ingested",
+                       "pass --replace to replace it (its codings move to the new text)")
+    else:
+        doc = existing
+        moved = replace_document(session, doc, parsed, kind=doc_kind,
+                                 content_hash=content_hash, source_path=source_path,
+                                 agents=doc_agents, coder=coder)
+        status = "replaced"
+    unknown = sorted(set(session.scalars(
+        select(Segment.speaker).where(Segment.document_id == doc.id,
+                                      Segment.speaker.is_not(None),
+                                      Segment.agent_id.is_(None),
+                                      Segment.is_interviewer.is_(False)))))
+    return IngestResult(name, source_path, status, len(parsed.segments), parsed.words,
+                        parsed.encoding, doc_kind, unknown_speakers=unknown,
+                        duplicates=parsed.duplicates(), moved_codings=moved)
+
+
+def reanchor(old_text: str, new_text: str,
+             spans: Sequence[tuple[int, int]]) -> list[tuple[int, int] | None]:
+    """Where each span's text is in ``new_text``: the exact match nearest to the old start,
+    or None when the text is gone."""
+    out: list[tuple[int, int] | None] = []
+    for start, end in spans:
+        piece = old_text[start:end]
+        if not piece:
+            pos = min(start, len(new_text))
+            out.append((pos, pos))
+            continue
+        best: int | None = None
+        at = new_text.find(piece)
+        while at != -1:
+            if best is None or abs(at - start) < abs(best - start):
+                best = at
+            if at > start:  # later matches are only farther away
+                break
+            at = new_text.find(piece, at + 1)
+        out.append(None if best is None else (best, best + len(piece)))
+    return out
+
+
+def replace_document(
+    session: Session, doc: Document, parsed: Parsed, *, kind: str, content_hash: str,
+    source_path: str, agents: Sequence[str], coder: str | None = None,
+) -> int:
+    """Put new text and segments under an existing document; returns the codings moved.
+
+    Refused (Conflict, nothing changed) when a coded passage is no longer in the new text.
+    """
+    from ..corpus.coders import default_coder
+    from .agents import link_document_agents, relink_speakers
+
+    codings = list(session.scalars(
+        select(Coding).where(Coding.document_id == doc.id).order_by(Coding.start)))
+    places = reanchor(doc.text, parsed.text, [(c.start, c.end) for c in codings])
+    lost = [c for c, place in zip(codings, places, strict=True) if place is None]
+    if lost:
+        names = dict(session.execute(select(Code.id, Code.name)).all())
+        listed = "; ".join(f"{names.get(c.code_id, c.code_id)} on «{_excerpt(doc.text, c)}»"
+                           for c in lost[:10])
+        more = f" and {len(lost) - 10} more" if len(lost) > 10 else ""
+        raise Conflict(
+            f"{doc.name}: {len(lost)} of {len(codings)} codings quote text that is not in the "
+            f"new version, nothing was replaced: {listed}{more}",
+            "restore those passages in the file, or remove the codings with "
+            "`qualcode code remove`, then ingest with --replace again")
+    old = {"content_hash": doc.content_hash, "text_hash": doc.text_hash}
+    segment_ids = select(Segment.id).where(Segment.document_id == doc.id)
+    session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(segment_ids)))
+    for coding in codings:  # detach before the old segments go
+        coding.segment_id = None
+    session.flush()
+    session.execute(delete(Segment).where(Segment.document_id == doc.id))
+    doc.text = parsed.text
+    doc.text_hash = sha256_text(parsed.text)
+    doc.content_hash = content_hash
+    doc.words = parsed.words
+    doc.kind = kind
+    doc.format = parsed.format
+    doc.encoding = parsed.encoding
+    doc.meta = parsed.meta
+    doc.source_path = source_path
+    session.add(doc)
+    session.flush()
+    insert_segments(session, doc.id, parsed.text, parsed.segments)
+    if agents:
+        link_document_agents(session, doc, list(agents))
+    relink_speakers(session, [doc.id])
+    new_segments = session.execute(
+        select(Segment.id, Segment.start, Segment.end)
+        .where(Segment.document_id == doc.id).order_by(Segment.start)).all()
+    starts = [row.start for row in new_segments]
+    ops: list[dict[str, Any]] = [{
+        "op": "update", "table": "document", "pk": {"id": doc.id}, "before": old,
+        "after": {"content_hash": doc.content_hash, "text_hash": doc.text_hash}}]
+    moved = 0
+    for coding, place in zip(codings, places, strict=True):
+        assert place is not None
+        start, end = place
+        segment_id = _segment_at(new_segments, starts, start, end)
+        if (start, end) != (coding.start, coding.end):
+            moved += 1
+        ops.append({"op": "update", "table": "coding", "pk": {"id": coding.id},
+                    "before": {"start": coding.start, "end": coding.end},
+                    "after": {"start": start, "end": end, "segment_id": segment_id}})
+        coding.start, coding.end, coding.segment_id = start, end, segment_id
+        session.add(coding)
+    session.flush()
+    # The entry records the moves; `undo` refuses it (the old text is gone), so no later undo
+    # can put old offsets on the new text.
+    session.add(AuditEntry(
+        coder=coder or default_coder(), action="ingest-replace",
+        summary=f"replaced {doc.name}: {len(codings)} codings re-anchored ({moved} moved), "
+                "suggestions dropped",
+        payload={"ops": ops}))
+    session.flush()
+    return moved
+
+
+def _segment_at(rows: list[Any], starts: list[int], start: int, end: int) -> int | None:
+    """The segment holding ``start``, else the first one the span reaches."""
+    i = bisect.bisect_right(starts, start) - 1
+    if i >= 0 and rows[i].start <= start < rows[i].end:
+        return rows[i].id
+    j = i + 1
+    if j < len(rows) and rows[j].start < max(end, start + 1):
+        return rows[j].id
+    return None
+
+
+def _excerpt(text: str, coding: Coding, width: int = 40) -> str:
+    piece = " ".join(text[coding.start:coding.end].split())
+    return piece if len(piece) <= width else piece[:width - 1] + "…"
+
+
+def speakers_summary(results: Iterable[IngestResult]) -> list[str]:
+    """Unknown speakers over a batch, each once (case- and accent-insensitively)."""
+    seen: dict[str, str] = {}
+    for result in results:
+        for speaker in result.unknown_speakers:
+            seen.setdefault(norm_name(speaker), speaker)
+    return sorted(seen.values())
