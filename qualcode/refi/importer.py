@@ -163,7 +163,8 @@ class _Importer:
                                        to_stored, [])
             self.report["documents"].append({"name": doc.name, "source": src.name,
                                              "status": status, "codings": 0})
-        relink_speakers(self.s, [d.doc.id for d in self.docs.values()])
+        # New agents may name speakers of documents already in the corpus too.
+        relink_speakers(self.s)
         for d in self.docs.values():
             d.segments = segments_of(self.s, d.doc.id)
             d.starts = [seg.start for seg in d.segments]
