@@ -196,15 +196,6 @@ def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys:
     info(f"Wrote {len(rows)} excerpts to {output}.")
 
 
-def code_style(colour: str | None) -> str:
-    """A rich style for a code's colour (only well-formed #RRGGBB values are trusted)."""
-    import re
-
-    if colour and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
-        return f"bold {colour}"
-    return "bold magenta"
-
-
 def _highlight(text: str, words: str | None) -> str:
     """Escaped text with the (accent- and case-insensitive) matches of ``words`` reversed."""
     if not words:
@@ -223,6 +214,7 @@ def _highlight(text: str, words: str | None) -> str:
 def _print_segments(rows: list[dict], colours: dict, words: str | None,
                     where_keys: list[str]) -> None:
     from ..coding.excerpts import profile_keys, speaker_label
+    from ..coding.interactive import code_style
 
     out = console()
     keys = profile_keys(rows, where_keys)
@@ -232,6 +224,103 @@ def _print_segments(rows: list[dict], colours: dict, words: str | None,
         out.print(f"\n[bold cyan]{escape(row['document'])}:{row['segment']}[/]"
                   f"{'  ' + escape(who) if who else ''}  {codes}")
         out.print(_highlight(row["text"], words))
+
+
+@code_app.command("session", hidden=True)
+def code_session(
+    document: Annotated[str, typer.Argument(help="Document name (see `docs list`).")],
+    start: Annotated[int, typer.Option("--from", help="Segment to start at.")] = 1,
+    coder: CoderOpt = None,
+) -> None:
+    """Code a document segment by segment, one key per decision (also `qualcode code DOC`).
+
+    Example: qualcode code entretien_01.txt --from 12
+    """
+    import sys
+
+    from ..coding.interactive import CodingSession
+    from ..coding.service import coder_label
+    from .common import database
+    from .keys import read_key, read_line
+
+    loop = CodingSession(database(create=False), document=document, coder=coder_label(coder),
+                         out=console(), read_key=read_key, read_line=read_line,
+                         tty=sys.stdin.isatty())
+    loop.run(start)
+
+
+@memo_app.command("add")
+def memo_add(
+    target: Annotated[str, typer.Argument(
+        help="project, code:NAME, doc:NAME, segment:DOC:N or agent:NAME.")],
+    text: Annotated[str, typer.Argument(help="The memo text.")],
+    title: Annotated[str, typer.Option(help="A short title.")] = "",
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Write a memo on the project, a code, a document, a segment or an agent.
+
+    Example: qualcode memo add code:discrédit "Distinguer le mépris ressenti du mépris dit."
+    """
+    from ..coding.memos import add_memo
+
+    with session(write=True) as s:
+        memo = add_memo(s, target=target, text=text, title=title, coder=coder)
+    if json_:
+        print_json(memo)
+        return
+    info(f"Memo {memo['id']} saved on {memo['target']}.")
+
+
+@memo_app.command("list")
+def memo_list(
+    target: Annotated[str | None, typer.Argument(
+        help="Only memos on this target (e.g. code:discrédit).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List memos, oldest first.
+
+    Example: qualcode memo list segment:entretien_01.txt:4
+    """
+    from ..coding.memos import list_memos
+
+    with session() as s:
+        memos = list_memos(s, target)
+    if json_:
+        print_json(memos)
+        return
+    from rich.table import Table
+
+    table = Table("id", "target", "title", "text", "coder", "date")
+    for m in memos:
+        short = m["text"] if len(m["text"]) <= 60 else m["text"][:59] + "…"
+        table.add_row(str(m["id"]), escape(m["target"]), escape(m["title"]), escape(short),
+                      escape(m["coder"]), m["created_at"][:10])
+    console().print(table)
+    info(f"{len(memos)} memos")
+
+
+@memo_app.command("show")
+def memo_show(
+    memo_id: Annotated[int, typer.Argument(metavar="ID", help="Memo number (see `memo list`).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one memo in full.
+
+    Example: qualcode memo show 3
+    """
+    from ..coding.memos import get_memo
+
+    with session() as s:
+        memo = get_memo(s, memo_id)
+    if json_:
+        print_json(memo)
+        return
+    out = console()
+    title = f" — {escape(memo['title'])}" if memo["title"] else ""
+    out.print(f"[bold]Memo {memo['id']}[/] on {escape(memo['target'])}{title}")
+    out.print(f"{escape(memo['coder'])}, {memo['created_at'].replace('T', ' ')}")
+    out.print(escape(memo["text"]))
 
 
 def history(
@@ -281,5 +370,6 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
     app.add_typer(code_app, name="code")
     app.command("segments")(segments)
+    app.add_typer(memo_app, name="memo")
     app.command("history")(history)
     app.command("undo")(undo)
