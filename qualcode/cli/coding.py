@@ -340,13 +340,14 @@ def history(
     if json_:
         print_json(rows)
         return
-    from rich.table import Table
-
-    table = Table("#", "when", "who", "what", "undone")
+    out = console()
     for r in rows:
-        table.add_row(str(r["id"]), r["at"].replace("T", " ")[:19], escape(r["coder"]),
-                      escape(r["summary"] or r["action"]), "yes" if r["undone"] else "")
-    console().print(table)
+        when = r["at"].replace("T", " ")[:16]
+        undone = "  [dim](undone)[/]" if r["undone"] else ""
+        out.print(f"[bold]{r['id']:>4}[/]  {when}  {escape(r['coder'])}  "
+                  f"{escape(r['summary'] or r['action'])}{undone}", soft_wrap=True)
+    if not rows:
+        info("No change recorded yet.")
 
 
 def undo(
