@@ -63,3 +63,79 @@ def test_pooled_over_codes():
 def test_shape_mismatch():
     with pytest.raises(ValueError):
         agreement_tables(np.zeros((2, 1), bool), np.zeros((3, 1), bool))
+
+
+# --- on a corpus, through the command ---------------------------------------------------
+
+
+@pytest.fixture
+def two_coders(db, make_doc):
+    from test_cooccurrence_corpus import add_code, code_segment
+
+    # S1 is the interviewer's; Hélène's ten turns are S2..S11
+    make_doc("entretien_01", [("E", "Parlez-moi du guichet.")]
+             + [("Hélène", f"Réponse numéro {k} sur l’accueil & le temps.") for k in range(1, 11)])
+    make_doc("entretien_02", [("Hélène", "Seule alice a codé ce document.")])
+    with db.session(write=True) as s:
+        relation = add_code(s, "Relation")
+        add_code(s, "Écoute", relation)
+        add_code(s, "Temps", position=1)
+        for k in (1, 2, 3, 4, 5):
+            code_segment(s, "entretien_01", k + 1, "Écoute", coder="alice")
+        for k in (1, 2, 3, 4, 6):
+            code_segment(s, "entretien_01", k + 1, "Écoute", coder="bob")
+        code_segment(s, "entretien_01", 8, "Temps", coder="alice")
+        code_segment(s, "entretien_01", 8, "Temps", coder="bob")
+        code_segment(s, "entretien_01", 1, "Temps", coder="bob")  # interviewer: not a unit
+        code_segment(s, "entretien_02", 1, "Temps", coder="alice")  # not both coders' document
+    return db
+
+
+def test_agreement_command_by_hand(two_coders, cli):
+    data = cli.json("agreement", "--coders", "alice", "bob")
+    assert data["units"] == 10 and data["documents"] == ["entretien_01"]
+    codes = {c["code"]: c for c in data["codes"]}
+    assert list(codes) == ["Écoute", "Temps"]
+    # Écoute: the 10-unit case above: po 0.8, kappa 0.6, alpha 0.62
+    e = codes["Écoute"]
+    assert (e["both"], e["only_a"], e["only_b"], e["neither"]) == (4, 1, 1, 4)
+    assert (e["po"], e["kappa"], e["alpha"]) == pytest.approx((0.8, 0.6, 0.62))
+    # Temps: both on turn 7 only: (1, 0, 0, 9); po = 1; pA = pB = 0.1, pe = 0.82 -> kappa 1;
+    # alpha: b + c = 0 -> 1
+    t = codes["Temps"]
+    assert (t["both"], t["only_a"], t["only_b"], t["neither"]) == (1, 0, 0, 9)
+    assert (t["po"], t["kappa"], t["alpha"]) == pytest.approx((1.0, 1.0, 1.0))
+    # pooled (5, 1, 1, 13), N = 20: po = 0.9; pA = pB = 0.3, pe = 0.09 + 0.49 = 0.58,
+    # kappa = 0.32 / 0.42; n = 40, n_1 = 12, n_0 = 28, alpha = 1 - 39 * 2 / (12 * 28)
+    o = data["overall"]
+    assert (o["both"], o["only_a"], o["only_b"], o["neither"]) == (5, 1, 1, 13)
+    assert o["po"] == pytest.approx(0.9)
+    assert o["kappa"] == pytest.approx(0.32 / 0.42)
+    assert o["alpha"] == pytest.approx(1 - 78 / 336)
+    # turn 5 is S6 (only alice), turn 6 is S7 (only bob)
+    assert data["disagreements"] == [
+        {"document": "entretien_01", "segment": 6, "code": "Écoute", "coder": "alice"},
+        {"document": "entretien_01", "segment": 7, "code": "Écoute", "coder": "bob"},
+    ]
+
+
+def test_agreement_rollup_and_formats(two_coders, cli):
+    data = cli.json("agreement", "--coders", "alice", "bob", "--rollup")
+    assert [c["code"] for c in data["codes"]] == ["Relation", "Temps"]
+    assert data["codes"][0]["kappa"] == pytest.approx(0.6)
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md").stdout
+    assert "| Écoute | 4 | 1 | 1 | 4 | 80.0 | 0.600 | 0.620 |" in md
+    assert "| entretien\\_01 |" not in md and "| entretien_01 | 6 | Écoute | alice |" in md
+    tex = cli.ok("agreement", "--coders", "alice", "bob", "--format", "tex").stdout
+    assert "entretien\\_01 & 6 & Écoute & alice \\\\" in tex
+    out = cli.ok("agreement", "--coders", "alice", "bob").stdout
+    assert "(overall, pooled)" in out and "0.762" in out
+
+
+def test_agreement_errors(two_coders, cli):
+    result = cli("agreement", "--coders", "alice", "zoé")
+    assert result.exit_code == 1 and "unknown coder 'zoé'" in result.stderr
+    result = cli("agreement", "--coders", "alice", "alice")
+    assert result.exit_code == 1 and "two different coders" in result.stderr
+    result = cli("agreement")
+    assert result.exit_code == 1 and "--coders A B" in result.stderr

@@ -47,6 +47,11 @@ class Agreement:
         return krippendorff_alpha(self.both, self.only_a, self.only_b, self.neither)
 
 
+def _clean(x: float) -> float:
+    """Drop floating-point noise (0.6000000000000001, -0.0) from a statistic."""
+    return round(x, 12) + 0.0
+
+
 def cohen_kappa(a: int, b: int, c: int, d: int) -> float | None:
     n = a + b + c + d
     if n == 0:
@@ -56,7 +61,7 @@ def cohen_kappa(a: int, b: int, c: int, d: int) -> float | None:
     pe = pa * pb + (1 - pa) * (1 - pb)
     if pe >= 1:
         return None
-    return (po - pe) / (1 - pe)
+    return _clean((po - pe) / (1 - pe))
 
 
 def krippendorff_alpha(a: int, b: int, c: int, d: int) -> float | None:
@@ -66,7 +71,7 @@ def krippendorff_alpha(a: int, b: int, c: int, d: int) -> float | None:
     n0 = 2 * d + b + c
     if n_units == 0 or n0 * n1 == 0:
         return None
-    return 1 - (n - 1) * (b + c) / (n0 * n1)
+    return _clean(1 - (n - 1) * (b + c) / (n0 * n1))
 
 
 def agreement_tables(a: np.ndarray, b: np.ndarray) -> list[Agreement]:

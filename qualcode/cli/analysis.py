@@ -1,9 +1,169 @@
-"""Commands of this group are added in the following commits."""
+"""`cooccurrence`, `crosstab`, `agreement`: the tables a thesis needs, in every format."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from .common import JsonOpt, console, escape, info, session
+
+if TYPE_CHECKING:
+    from ..export.tables import Report
+
+ByOpt = Annotated[str | None, typer.Option("--by", help="Agent attribute that makes the groups "
+                                           "(e.g. profil); one table per value plus (all).")]
+CodesOpt = Annotated[list[str] | None, typer.Option(
+    "--codes", help="Codes to tabulate, comma-separated or repeated (default: top-level codes).")]
+RollupOpt = Annotated[bool, typer.Option(
+    "--rollup/--no-rollup", help="Count sub-codes in their parent code (default) or keep each "
+    "code on its own.")]
+CodersOpt = Annotated[list[str] | None, typer.Option(
+    "--coder", "-c", help="Count only this coder's codings (repeatable; default: all coders).")]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", help="csv, md, tex, xlsx or json (default: tables on the terminal, or "
+    "the suffix of -o).")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write to this file instead of stdout (required for xlsx).")]
+
+MAX_TERMINAL_WARNINGS = 5
+
+
+def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool) -> None:
+    """Print or write a report in the chosen format; terminal tables by default."""
+    from ..export.render import choose_format, write_report
+
+    chosen = "json" if json_ else choose_format(fmt_name, output)
+    if chosen is None:
+        _print_tables(report)
+        return
+    text = write_report(report, chosen, output)
+    if text is not None:
+        typer.echo(text, nl=False)
+    else:
+        info(f"Wrote {output} ({chosen}).")
+
+
+def _print_tables(report: Report) -> None:
+    from rich.table import Table
+
+    from ..export.tables import TEXT, fmt
+
+    out = console()
+    for t in report.tables:
+        out.print(f"[bold]{escape(t.title)}[/]", soft_wrap=True)
+        table = Table()
+        for h, k in zip(t.header, t.kinds, strict=True):
+            # text (code names) stays on one line; numbers wrap their header if needed
+            table.add_column(escape(h), justify="left" if k == TEXT else "right",
+                             no_wrap=k == TEXT)
+        for row in t.rows:
+            table.add_row(*(escape(fmt(v, k)) for v, k in zip(row, t.kinds, strict=True)))
+        out.print(table)
+        if t.base:
+            out.print(f"[dim]Base: {escape(t.base)}[/]", soft_wrap=True)
+        for note in t.notes[:MAX_TERMINAL_WARNINGS]:
+            out.print(f"[yellow]Warning:[/] {escape(note)}", soft_wrap=True)
+        if len(t.notes) > MAX_TERMINAL_WARNINGS:
+            out.print(f"[yellow]... and {len(t.notes) - MAX_TERMINAL_WARNINGS} more warnings "
+                      "(see --json)[/]")
+        out.print()
+
+
+def cooccurrence(
+    by: ByOpt = None,
+    unit: Annotated[str, typer.Option(help="segment, document or agent.")] = "segment",
+    measure: Annotated[str, typer.Option(help="count, jaccard or row-pct.")] = "count",
+    codes: CodesOpt = None,
+    rollup: RollupOpt = True,
+    coder: CodersOpt = None,
+    format_: FormatOpt = None,
+    output: OutputOpt = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Code co-occurrence per unit, one table for (all) and one per value of --by.
+
+    Example: qualcode cooccurrence --by profil --measure jaccard --format tex -o cooc.tex
+    """
+    from ..analysis.service import cooccurrence_report
+    from ..analysis.units import split_codes
+    from ..export.tables import cooccurrence_report as to_report
+
+    with session() as s:
+        result = cooccurrence_report(s, by=by, unit=unit, measure=measure,
+                                     codes=split_codes(codes), rollup=rollup, coders=coder)
+    if plot is not None:
+        from ..export.plot import plot_heatmaps
+
+        for path in plot_heatmaps(result, plot):
+            info(f"Wrote {path}")
+    _emit(to_report(result), format_, output, json_)
+
+
+def crosstab(
+    by: Annotated[str, typer.Option("--by", help="Agent attribute (e.g. profil).")],
+    measure: Annotated[str, typer.Option(
+        help="segments or agents (distinct agents); both are in csv and json.")] = "segments",
+    percent: Annotated[str, typer.Option(
+        help="col (share of the group's units), row (share of the code's units), both or "
+        "none.")] = "col",
+    codes: CodesOpt = None,
+    rollup: RollupOpt = True,
+    coder: CodersOpt = None,
+    format_: FormatOpt = None,
+    output: OutputOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Codes x attribute values: segments and distinct agents per cell, with percentages.
+
+    Example: qualcode crosstab --by profil --percent both --format md
+    """
+    from ..analysis.service import CROSSTAB_MEASURES, PERCENTS, crosstab_report
+    from ..analysis.units import split_codes
+    from ..errors import InvalidInput
+    from ..export.tables import crosstab_report as to_report
+
+    if measure not in CROSSTAB_MEASURES:
+        raise InvalidInput(f"unknown measure {measure!r}",
+                           f"use one of {', '.join(CROSSTAB_MEASURES)}")
+    if percent not in PERCENTS:
+        raise InvalidInput(f"unknown --percent {percent!r}", f"use one of {', '.join(PERCENTS)}")
+    with session() as s:
+        result = crosstab_report(s, by=by, codes=split_codes(codes), rollup=rollup,
+                                 coders=coder)
+    _emit(to_report(result, measure, percent), format_, output, json_)
+
+
+def agreement(
+    coders: Annotated[tuple[str, str] | None, typer.Option(
+        "--coders", help="The two coders to compare: --coders A B.")] = None,
+    codes: CodesOpt = None,
+    rollup: Annotated[bool, typer.Option(
+        "--rollup", help="Compare top-level codes (sub-codes rolled up) instead of each code.")
+    ] = False,
+    format_: FormatOpt = None,
+    output: OutputOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Agreement of two coders per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
+
+    Example: qualcode agreement --coders alice bob --format md -o accord.md
+    """
+    from ..analysis.service import agreement_report
+    from ..analysis.units import split_codes
+    from ..export.tables import agreement_report as to_report
+
+    with session() as s:
+        result = agreement_report(s, coders=list(coders or ()), codes=split_codes(codes),
+                                  rollup=rollup)
+    _emit(to_report(result), format_, output, json_)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
+    app.command("cooccurrence")(cooccurrence)
+    app.command("crosstab")(crosstab)
+    app.command("agreement")(agreement)

@@ -1,0 +1,260 @@
+"""Co-occurrence, crosstab and agreement over the corpus: load arrays, compute, return results.
+
+Results are plain dataclasses with ``to_json()``; ``qualcode.export`` renders them as tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session
+
+from ..errors import InvalidInput
+from . import units as U
+from .agreement import Agreement, agreement_tables, pooled
+from .cooccurrence import (
+    IMBALANCE_RATIO,
+    MEASURES,
+    apply_measure,
+    cooccurrence_counts,
+    imbalanced_pairs,
+)
+from .crosstab import crosstab_counts, percentages
+
+CROSSTAB_MEASURES = ("segments", "agents")
+PERCENTS = ("col", "row", "both", "none")
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _base(corpus: U.Corpus, **extra: Any) -> dict[str, Any]:
+    return {**extra, "coders": corpus.coder_names(), "date": _now(),
+            "codebook": corpus.codebook()}
+
+
+# --- co-occurrence -------------------------------------------------------------------------
+
+
+@dataclass
+class CoTable:
+    group: str
+    units: int
+    codes: list[str]
+    counts: np.ndarray
+    matrix: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CooccurrenceResult:
+    by: str | None
+    unit: str
+    measure: str
+    rollup: bool
+    base: dict[str, Any]
+    tables: list[CoTable]
+
+    def to_json(self) -> dict[str, Any]:
+        def cell(v: Any) -> Any:
+            return int(v) if self.measure == "count" else float(v)
+
+        return {
+            "by": self.by, "unit": self.unit, "measure": self.measure,
+            "base": {**self.base, "rollup": self.rollup},
+            "tables": [{"group": t.group, "units": t.units, "codes": t.codes,
+                        "matrix": [[cell(v) for v in row] for row in t.matrix.tolist()],
+                        "counts": t.counts.tolist(), "warnings": t.warnings}
+                       for t in self.tables],
+        }
+
+
+def _imbalance_warnings(counts: np.ndarray, names: list[str]) -> list[str]:
+    out = []
+    diag = np.diag(counts)
+    for i, j in imbalanced_pairs(counts):
+        out.append(f"{names[i]} (n={diag[i]}) and {names[j]} (n={diag[j]}) co-occur "
+                   f"{counts[i, j]} times but their frequencies differ more than "
+                   f"{IMBALANCE_RATIO} times: the c-coefficient (jaccard) understates the link")
+    return out
+
+
+def cooccurrence_tables(presence: np.ndarray, membership: np.ndarray,
+                        groups: list[str], names: list[str], measure: str
+                        ) -> list[CoTable]:
+    """One table for all units, then one per group (pure: arrays in, tables out)."""
+    tables = []
+    masks = [np.ones(len(presence), dtype=bool)] + [membership[:, g] for g in range(len(groups))]
+    for group, mask in zip([U.ALL_GROUP, *groups], masks, strict=True):
+        counts = cooccurrence_counts(presence[mask])
+        tables.append(CoTable(group, int(mask.sum()), names, counts,
+                              apply_measure(counts, measure), _imbalance_warnings(counts, names)))
+    return tables
+
+
+def cooccurrence_report(session: Session, *, by: str | None, unit: str = "segment",
+                        measure: str = "count", codes: list[str] | None = None,
+                        rollup: bool = True, coders: list[str] | None = None
+                        ) -> CooccurrenceResult:
+    """Co-occurrence of codes per unit, one table for ``(all)`` and one per value of ``by``."""
+    if measure not in MEASURES:
+        raise InvalidInput(f"unknown measure {measure!r}", f"use one of {', '.join(MEASURES)}")
+    if unit not in U.UNITS:
+        raise InvalidInput(f"unknown unit {unit!r}", f"use one of {', '.join(U.UNITS)}")
+    corpus = U.load_corpus(session, coders=coders)
+    values = U.attribute_values(session, corpus, by) if by else None
+    columns = U.choose_columns(session, corpus.tree, codes, rollup)
+    units = U.build_units(corpus, U.segment_presence(corpus, columns), unit)
+    groups, membership = (U.group_membership(units, values) if values is not None
+                          else ([], np.zeros((len(units.labels), 0), dtype=bool)))
+    tables = cooccurrence_tables(units.presence, membership, groups, columns.names,
+                                 measure)
+    return CooccurrenceResult(by, unit, measure, rollup,
+                              _base(corpus, unit=unit, measure=measure, by=by), tables)
+
+
+# --- crosstab ------------------------------------------------------------------------------
+
+
+@dataclass
+class CrosstabResult:
+    """Codes x groups (attribute values, then ``(total)``) for segments and for agents."""
+
+    by: str
+    codes: list[str]
+    groups: list[str]
+    segments: np.ndarray  # codes x groups
+    agents: np.ndarray
+    group_segments: list[int]  # segments per group (column bases)
+    group_agents: list[int]
+    unassigned_segments: int  # segments in no group (left out)
+    base: dict[str, Any]
+
+    def counts(self, measure: str) -> np.ndarray:
+        return self.segments if measure == "segments" else self.agents
+
+    def col_pct(self, measure: str) -> np.ndarray:
+        bases = self.group_segments if measure == "segments" else self.group_agents
+        return percentages(self.counts(measure), np.array(bases), axis=0)
+
+    def row_pct(self, measure: str) -> np.ndarray:
+        counts = self.counts(measure)
+        return percentages(counts, counts[:, -1], axis=1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by": self.by, "codes": self.codes, "groups": self.groups,
+            "base": {**self.base, "group_segments": self.group_segments,
+                     "group_agents": self.group_agents,
+                     "unassigned_segments": self.unassigned_segments},
+            "segments": self.segments.tolist(), "agents": self.agents.tolist(),
+            "row_pct": {m: self.row_pct(m).tolist() for m in CROSSTAB_MEASURES},
+            "col_pct": {m: self.col_pct(m).tolist() for m in CROSSTAB_MEASURES},
+        }
+
+
+TOTAL_GROUP = "(total)"
+
+
+def crosstab_report(session: Session, *, by: str, codes: list[str] | None = None,
+                    rollup: bool = True, coders: list[str] | None = None) -> CrosstabResult:
+    """Codes x values of ``by``: segments and distinct agents per cell, plus a total column.
+
+    The total counts each unit once even when it belongs to two groups, so row percentages
+    may add up to more than 100.
+    """
+    corpus = U.load_corpus(session, coders=coders)
+    values = U.attribute_values(session, corpus, by)
+    columns = U.choose_columns(session, corpus.tree, codes, rollup)
+    seg_presence = U.segment_presence(corpus, columns)
+    segs = U.build_units(corpus, seg_presence, "segment")
+    groups, seg_groups = U.group_membership(segs, values)
+    agents = U.build_units(corpus, seg_presence, "agent")
+    _, agent_groups = U.group_membership(agents, values)
+    seg_groups = np.column_stack([seg_groups, seg_groups.any(axis=1)])
+    agent_groups = np.column_stack([agent_groups, agent_groups.any(axis=1)])
+    return CrosstabResult(
+        by=by, codes=columns.names, groups=[*groups, TOTAL_GROUP],
+        segments=crosstab_counts(segs.presence, seg_groups),
+        agents=crosstab_counts(agents.presence, agent_groups),
+        group_segments=seg_groups.sum(axis=0).tolist(),
+        group_agents=agent_groups.sum(axis=0).tolist(),
+        unassigned_segments=int((~seg_groups[:, -1]).sum()),
+        base=_base(corpus, unit="segment", by=by),
+    )
+
+
+# --- agreement -----------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementResult:
+    coders: tuple[str, str]
+    codes: list[str]
+    tables: list[Agreement]
+    overall: Agreement
+    documents: list[str]
+    units: int
+    disagreements: list[dict[str, Any]]
+    base: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        def stats(t: Agreement) -> dict[str, Any]:
+            return {"both": t.both, "only_a": t.only_a, "only_b": t.only_b,
+                    "neither": t.neither, "po": t.percent, "kappa": t.kappa, "alpha": t.alpha}
+
+        return {"coders": list(self.coders), "unit": "segment", "units": self.units,
+                "documents": self.documents, "base": self.base,
+                "codes": [{"code": c, **stats(t)}
+                          for c, t in zip(self.codes, self.tables, strict=True)],
+                "overall": stats(self.overall), "disagreements": self.disagreements}
+
+
+def agreement_report(session: Session, *, coders: list[str], codes: list[str] | None = None,
+                     rollup: bool = False) -> AgreementResult:
+    """Agreement of two coders per code and pooled, at segment level.
+
+    Units: every non-interviewer segment of the documents both coders coded (at least one
+    coding each). Codes: ``codes``, else every code either coder used there (each code on its
+    own; ``rollup`` counts sub-codes in their top-level code instead).
+    """
+    if len(coders) != 2 or coders[0] == coders[1]:
+        raise InvalidInput("agreement compares exactly two different coders",
+                           "pass --coders A B")
+    corpus = U.load_corpus(session, coders=coders)
+    ids = corpus.coder_filter or []
+    a_id, b_id = ids
+    docs_a = set(np.unique(corpus.cod_doc[corpus.cod_coder == a_id]).tolist())
+    docs_b = set(np.unique(corpus.cod_doc[corpus.cod_coder == b_id]).tolist())
+    shared = sorted(docs_a & docs_b)
+    if not shared:
+        raise InvalidInput(f"{coders[0]} and {coders[1]} have coded no document in common",
+                           "agreement needs documents that both coders coded")
+    in_shared = np.isin(corpus.cod_doc, shared)
+    if codes or rollup:
+        columns = U.choose_columns(session, corpus.tree, codes, rollup)
+    else:
+        used = set(np.unique(corpus.cod_code[in_shared]).tolist())
+        chosen = [c for c in corpus.tree.ids if c in used]
+        columns = U.Columns([corpus.tree.names[c] for c in chosen], [[c] for c in chosen], False)
+    keep = np.isin(corpus.seg_doc, shared) & ~corpus.seg_interviewer
+    pres_a = U.segment_presence(corpus, columns, in_shared & (corpus.cod_coder == a_id))[keep]
+    pres_b = U.segment_presence(corpus, columns, in_shared & (corpus.cod_coder == b_id))[keep]
+    tables = agreement_tables(pres_a, pres_b)
+    seg_doc, seg_n = corpus.seg_doc[keep], corpus.seg_n[keep]
+    rows, cols = np.nonzero(pres_a != pres_b)
+    found = sorted(zip(rows.tolist(), cols.tolist(), strict=True),
+                   key=lambda rc: (corpus.doc_names[int(seg_doc[rc[0]])], seg_n[rc[0]], rc[1]))
+    disagreements = [{"document": corpus.doc_names[int(seg_doc[r])], "segment": int(seg_n[r]),
+                      "code": columns.names[c], "coder": coders[0] if pres_a[r, c] else coders[1]}
+                     for r, c in found]
+    return AgreementResult(
+        coders=(coders[0], coders[1]), codes=columns.names, tables=tables,
+        overall=pooled(tables), documents=[corpus.doc_names[d] for d in shared],
+        units=int(keep.sum()), disagreements=disagreements,
+        base=_base(corpus, unit="segment", rollup=rollup),
+    )

@@ -1,0 +1,1 @@
+"""Renderers of analysis tables: csv, Markdown, LaTeX, xlsx, JSON, and heatmaps."""

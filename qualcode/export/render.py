@@ -1,0 +1,196 @@
+"""Write a :class:`~qualcode.export.tables.Report` as csv, Markdown, LaTeX, xlsx or JSON.
+
+- csv: one tidy (long) table, one row per cell with its group, ready for ``pandas.read_csv``
+  or R's ``read.csv``; text cells that a spreadsheet would run as a formula get a leading ``'``.
+- md: GitHub pipe tables, a heading per group and the base line under it.
+- tex: booktabs tables (``\\toprule``/``\\midrule``/``\\bottomrule``) whose caption states the
+  base; special characters escaped, accents kept as UTF-8.
+- xlsx: one sheet per group with the base above a bold header row (needs ``-o``).
+- json: the contract's payload.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput
+from .tables import INT, PCT, RATIO, TEXT, Report, fmt
+
+FORMATS = ("csv", "md", "tex", "xlsx", "json")
+SUFFIX_FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".tex": "tex",
+                  ".xlsx": "xlsx", ".json": "json"}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text cells; numbers (and number-like text) stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def to_csv(report: Report) -> str:
+    buf = io.StringIO()
+    if not report.records:
+        return ""
+    writer = csv.DictWriter(buf, fieldnames=list(report.records[0]), lineterminator="\n")
+    writer.writeheader()
+    for record in report.records:
+        writer.writerow({k: "" if v is None else safe_cell(v) for k, v in record.items()})
+    return buf.getvalue()
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    out: list[str] = []
+    for t in report.tables:
+        out += [f"## {_md_cell(t.title)}", ""]
+        if t.base:
+            out += [f"Base: {_md_cell(t.base)}", ""]
+        out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
+        out.append("|" + "|".join(":---" if k == TEXT else "---:" for k in t.kinds) + "|")
+        for row in t.rows:
+            out.append("| " + " | ".join(_md_cell(fmt(v, k)) for v, k in
+                                         zip(row, t.kinds, strict=True)) + " |")
+        if not t.rows:
+            out.append("| " + " | ".join("" for _ in t.header) + " |")
+        out.append("")
+        for note in t.notes:
+            out.append(f"> Warning: {_md_cell(note)}")
+        if t.notes:
+            out.append("")
+    return "\n".join(out)
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}"}
+_TEX_RE = re.compile("|".join(re.escape(c) for c in _TEX_SPECIAL))
+
+
+def tex_escape(text: str) -> str:
+    """Escape LaTeX's special characters; accents and typographic quotes stay UTF-8."""
+    return _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group()], text)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower() or "table"
+
+
+def to_latex(report: Report) -> str:
+    out = [f"% qualcode {report.kind} tables; needs \\usepackage{{booktabs}}"]
+    for t in report.tables:
+        spec = "".join("l" if k == TEXT else "r" for k in t.kinds)
+        caption = tex_escape(t.title) + (f". Base: {tex_escape(t.base)}." if t.base else ".")
+        out += ["\\begin{table}[htbp]", "\\centering", f"\\caption{{{caption}}}",
+                f"\\label{{tab:{_slug(report.kind)}-{_slug(t.name)}}}",
+                f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+                " & ".join(tex_escape(h) for h in t.header) + " \\\\", "\\midrule"]
+        for row in t.rows:
+            out.append(" & ".join(tex_escape(fmt(v, k)) for v, k in
+                                  zip(row, t.kinds, strict=True)) + " \\\\")
+        out += ["\\bottomrule", "\\end{tabular}"]
+        for note in t.notes:
+            out.append(f"\\par\\smallskip{{\\footnotesize Warning: {tex_escape(note)}}}")
+        out += ["\\end{table}", ""]
+    return "\n".join(out)
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.payload, ensure_ascii=False, indent=2) + "\n"
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name: no []:*?/\\, at most 31 characters."""
+    base = _SHEET_BAD.sub("_", name).strip("'").strip() or "table"
+    base = base[:31]
+    candidate, i = base, 2
+    while candidate.casefold() in taken:
+        suffix = f" ({i})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        i += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def write_xlsx(report: Report, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    number_format = {INT: "0", PCT: "0.0", RATIO: "0.000"}
+    for t in report.tables:
+        ws = wb.create_sheet(sheet_name(t.name, taken))
+        ws.append([safe_cell(t.title)])
+        ws["A1"].font = Font(bold=True)
+        if t.base:
+            ws.append([safe_cell(f"Base: {t.base}")])
+        for note in t.notes:
+            ws.append([safe_cell(f"Warning: {note}")])
+        ws.append([])
+        ws.append([safe_cell(h) for h in t.header])
+        header_row = ws.max_row
+        for cell in ws[header_row]:
+            cell.font = Font(bold=True)
+        for row in t.rows:
+            ws.append([safe_cell(v) for v in row])
+            for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
+                if kind in number_format and isinstance(cell.value, int | float):
+                    cell.number_format = number_format[kind]
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+        ws.column_dimensions["A"].width = max(12, min(40, max(
+            (len(str(r[0])) for r in t.rows), default=10) + 2))
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+def choose_format(fmt_name: str | None, path: Path | None) -> str | None:
+    """``--format``, else the suffix of ``-o``; None means the terminal tables."""
+    if fmt_name:
+        if fmt_name not in FORMATS:
+            raise InvalidInput(f"unknown format {fmt_name!r}", f"use one of {', '.join(FORMATS)}")
+        return fmt_name
+    if path is not None:
+        found = SUFFIX_FORMATS.get(path.suffix.lower())
+        if found is None:
+            raise InvalidInput(f"cannot tell the format of {path.name}",
+                               f"pass --format ({', '.join(FORMATS)})")
+        return found
+    return None
+
+
+RENDERERS = {"csv": to_csv, "md": to_markdown, "tex": to_latex, "json": to_json}
+
+
+def write_report(report: Report, fmt_name: str, path: Path | None) -> str | None:
+    """Write ``report`` to ``path``, or return its text for stdout (xlsx needs a path)."""
+    if fmt_name == "xlsx":
+        if path is None:
+            raise InvalidInput("xlsx needs an output file", "pass -o tables.xlsx")
+        write_xlsx(report, path)
+        return None
+    text = RENDERERS[fmt_name](report)
+    if path is None:
+        return text
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+    return None

@@ -1,0 +1,162 @@
+"""A format-neutral table model, and the tables of each analysis result.
+
+A :class:`Report` is what every renderer (csv, md, tex, xlsx, json) consumes: titled tables
+with typed columns, the base of each table (what was counted, by whom, when, with which
+codebook), warnings, tidy records for CSV, and the JSON payload of the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Column kinds: how a value is shown in text formats (numbers stay numbers in xlsx/csv/json).
+INT, PCT, RATIO, TEXT = "int", "pct", "ratio", "text"
+
+
+@dataclass
+class Table:
+    name: str  # group or section: a heading, a sheet name
+    title: str
+    header: list[str]
+    kinds: list[str]
+    rows: list[list[Any]]
+    base: str = ""  # one line that says what was counted (LaTeX caption, Markdown note)
+    notes: list[str] = field(default_factory=list)  # warnings
+
+
+@dataclass
+class Report:
+    kind: str  # cooccurrence | crosstab | agreement
+    tables: list[Table]
+    records: list[dict[str, Any]]  # tidy rows for CSV
+    payload: dict[str, Any]  # JSON
+
+
+def fmt(value: Any, kind: str) -> str:
+    """A value as text: percentages with 1 decimal, ratios with 3, None as n/a."""
+    if value is None:
+        return "n/a"
+    if kind == PCT:
+        return f"{value:.1f}"
+    if kind == RATIO:
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _codebook_text(codebook: dict[str, str]) -> str:
+    label = " ".join(x for x in (codebook.get("name"), codebook.get("version")) if x)
+    label = f"{label} " if label else ""
+    return f"codebook {label}#{codebook.get('fingerprint', '')}"
+
+
+def _coders_text(coders: list[str]) -> str:
+    return ", ".join(coders) if coders else "none"
+
+
+MEASURE_LABEL = {"count": "count (units)", "jaccard": "jaccard (c-coefficient)",
+                 "row-pct": "row % (n_ij / n_i)"}
+
+
+def cooccurrence_report(result: Any) -> Report:
+    """Tables of a :class:`qualcode.analysis.service.CooccurrenceResult`."""
+    kind = {"count": INT, "jaccard": RATIO, "row-pct": PCT}[result.measure]
+    base = result.base
+    tables, records = [], []
+    for t in result.tables:
+        where = "all" if t.group == "(all)" else f"{result.by} = {t.group}"
+        title = f"Code co-occurrence, {t.group if t.group == '(all)' else where}"
+        base_line = (
+            f"{t.units} {result.unit}s ({where}); measure: {MEASURE_LABEL[result.measure]}; "
+            f"coders: {_coders_text(base['coders'])}; "
+            f"{'sub-codes rolled up' if result.rollup else 'codes without sub-codes'}; "
+            f"{_codebook_text(base['codebook'])}; {base['date']}")
+        rows = [[code, *row] for code, row in zip(t.codes, t.matrix.tolist(), strict=True)]
+        tables.append(Table(t.group, title, ["code", *t.codes], [TEXT] + [kind] * len(t.codes),
+                            rows, base_line, list(t.warnings)))
+        for i, row_code in enumerate(t.codes):
+            for j, col_code in enumerate(t.codes):
+                value = t.matrix[i, j]
+                records.append({"group": t.group, "code_row": row_code, "code_col": col_code,
+                                "value": int(value) if kind == INT else float(value),
+                                "n_ij": int(t.counts[i, j]), "units": t.units})
+    return Report("cooccurrence", tables, records, result.to_json())
+
+
+def crosstab_report(result: Any, measure: str = "segments", percent: str = "col") -> Report:
+    """Codes x groups: the ``measure`` counts, with row and/or column percentages."""
+    counts = result.counts(measure)
+    row_pct, col_pct = result.row_pct(measure), result.col_pct(measure)
+    bases = result.group_segments if measure == "segments" else result.group_agents
+    header, kinds = ["code"], [TEXT]
+    for g, n in zip(result.groups, bases, strict=True):
+        header.append(f"{g} (n={n})")
+        kinds.append(INT)
+        if percent in ("row", "both"):
+            header.append(f"{g} row %")
+            kinds.append(PCT)
+        if percent in ("col", "both"):
+            header.append(f"{g} col %")
+            kinds.append(PCT)
+    rows = []
+    for i, code in enumerate(result.codes):
+        row: list[Any] = [code]
+        for j in range(len(result.groups)):
+            row.append(int(counts[i, j]))
+            if percent in ("row", "both"):
+                row.append(float(row_pct[i, j]))
+            if percent in ("col", "both"):
+                row.append(float(col_pct[i, j]))
+        rows.append(row)
+    b = result.base
+    what = "segments" if measure == "segments" else "distinct agents"
+    base_line = (f"{what} per code and {result.by}; n = {what} of the group; row % over the "
+                 f"(total) column, col % over n; {result.unassigned_segments} segments belong "
+                 f"to no {result.by} group (interviewer turns, unknown speakers) and are left "
+                 f"out; coders: {_coders_text(b['coders'])}; {_codebook_text(b['codebook'])}; "
+                 f"{b['date']}")
+    table = Table(result.by, f"Codes by {result.by} ({what})", header, kinds, rows, base_line)
+    records = []
+    for i, code in enumerate(result.codes):
+        for j, g in enumerate(result.groups):
+            records.append({
+                "code": code, "group": g,
+                "segments": int(result.segments[i, j]), "agents": int(result.agents[i, j]),
+                "segments_row_pct": float(result.row_pct("segments")[i, j]),
+                "segments_col_pct": float(result.col_pct("segments")[i, j]),
+                "agents_row_pct": float(result.row_pct("agents")[i, j]),
+                "agents_col_pct": float(result.col_pct("agents")[i, j]),
+                "group_segments": result.group_segments[j],
+                "group_agents": result.group_agents[j],
+            })
+    return Report("crosstab", [table], records, result.to_json())
+
+
+def agreement_report(result: Any) -> Report:
+    a, b = result.coders
+    header = ["code", "both", f"only {a}", f"only {b}", "neither", "agreement %", "kappa",
+              "alpha"]
+    kinds = [TEXT, INT, INT, INT, INT, PCT, RATIO, RATIO]
+
+    def row(label: str, t: Any) -> list[Any]:
+        po = None if t.percent is None else 100 * t.percent
+        return [label, t.both, t.only_a, t.only_b, t.neither, po, t.kappa, t.alpha]
+
+    rows = [row(c, t) for c, t in zip(result.codes, result.tables, strict=True)]
+    rows.append(row("(overall, pooled)", result.overall))
+    base = result.base
+    n_docs = len(result.documents)
+    base_line = (f"{result.units} segments (non-interviewer turns of the {n_docs} "
+                 f"document{'s' if n_docs > 1 else ''} both coders coded); coders: {a}, {b}; "
+                 f"{_codebook_text(base['codebook'])}; {base['date']}")
+    stats = Table("agreement", f"Agreement between {a} and {b}", header, kinds, rows, base_line)
+    dis = Table("disagreements", f"Disagreements between {a} and {b}",
+                ["document", "segment", "code", "coded by"], [TEXT, INT, TEXT, TEXT],
+                [[d["document"], d["segment"], d["code"], d["coder"]]
+                 for d in result.disagreements],
+                f"{len(result.disagreements)} segment x code decisions where only one coder "
+                f"applied the code")
+    records = [dict(zip(["code", "both", "only_a", "only_b", "neither", "po", "kappa", "alpha"],
+                        [r[0], *r[1:5], None if r[5] is None else r[5] / 100, *r[6:]],
+                        strict=True)) for r in rows]
+    return Report("agreement", [stats, dis], records, result.to_json())
