@@ -21,7 +21,8 @@ _COMPARED = ("description", "inclusion", "exclusion", "examples", "keywords", "c
 class CodebookDiff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    renamed: list[dict[str, str]] = field(default_factory=list)  # guid, old, new
+    # guid, old, new; a change of case only is listed too (guid None when matched by name)
+    renamed: list[dict[str, str | None]] = field(default_factory=list)
     moved: list[dict[str, str | None]] = field(default_factory=list)  # code, old/new parent
     changed: list[dict[str, Any]] = field(default_factory=list)  # code, field, old, new
 
@@ -65,7 +66,7 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
             result.removed.append(code.name)
             continue
         if match.name != code.name:
-            result.renamed.append({"guid": match.guid or "", "old": code.name, "new": match.name})
+            result.renamed.append({"guid": match.guid, "old": code.name, "new": match.name})
         target_parent = new_parent[id(match)]
         expected = pairs.get(id(parent)) if parent is not None else None
         if (expected is None) != (target_parent is None) or (
