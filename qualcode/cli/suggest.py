@@ -1,9 +1,210 @@
-"""Commands of this group are added in the following commits."""
+"""`suggest` and `review`: spaCy-assisted code suggestions and the one-key review loop."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from .common import CoderOpt, JsonOpt, console, err_console, escape, info, print_json, session
+
+if TYPE_CHECKING:
+    from ..suggest.review import Item
+
+MinScoreOpt = Annotated[float, typer.Option(
+    "--min-score", help="Keep suggestions scoring at least this (0-1).")]
+CodeFilter = Annotated[list[str] | None, typer.Option(
+    "--code", help="Only this code and its sub-codes (repeatable).")]
+
+
+def suggest(
+    documents: Annotated[list[str] | None, typer.Argument(
+        help="Documents to suggest codes for (default: all).")] = None,
+    code: CodeFilter = None,
+    min_score: MinScoreOpt = 0.5,
+    interviewer: Annotated[bool, typer.Option(
+        "--interviewer", help="Also suggest codes for interviewer turns.")] = False,
+    evaluate: Annotated[bool, typer.Option(
+        "--evaluate", help="Measure precision/recall/F1 against a coder's codings instead.")]
+    = False,
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Compute and store code suggestions with their evidence (never codings).
+
+    Example: qualcode suggest entretien_01.txt --min-score 0.6
+    """
+    if evaluate:
+        _evaluate(coder, min_score, json_)
+        return
+    from ..suggest.service import suggest as run
+    from ..suggest.service import summary
+
+    stats: dict[str, Any] = {}
+    with session(write=True) as s, _progress(json_) as progress:
+        rows = run(s, documents=documents or None, codes=code or None, min_score=min_score,
+                   include_interviewer=interviewer, progress=progress, stats=stats)
+    if json_:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("code", "suggestions")
+    for name, n in summary(rows).items():
+        table.add_row(escape(name), str(n))
+    console().print(table)
+    info(f"{len(rows)} suggestions on {stats['segments']} segments "
+         f"({stats['parsed']} texts parsed, {stats['cached']} from the cache). "
+         "Review them with `qualcode review`.")
+
+
+class _progress:
+    """A rich progress bar on stderr while segments are analysed and scored."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("[progress.description]{task.description}", BarColumn(),
+                            MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=err_console(), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("Analysing segments", total=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
+    from ..suggest.service import evaluate
+
+    with session() as s:
+        report = evaluate(s, coder=coder, min_score=min_score)
+    if json_:
+        print_json(report)
+        return
+    from rich.table import Table
+
+    out = console()
+    learned = report["learned"]
+    table = Table("code", "P", "R", "F1", "P (learned)", "R (learned)", "F1 (learned)",
+                  title=f"Suggestions against {report['coder']}'s codings "
+                        f"({report['documents']} documents, {report['segments']} segments, "
+                        f"threshold {report['threshold']})")
+
+    def cells(m: dict[str, float] | None) -> list[str]:
+        return [f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}"] if m else [
+            "–"] * 3
+
+    for name, m in report["codebook"]["codes"].items():
+        table.add_row(escape(name), *cells(m), *cells(learned["codes"][name] if learned
+                                                        else None))
+    table.add_section()
+    table.add_row("[bold]micro[/]", *cells(report["codebook"]["micro"]),
+                  *cells(learned["micro"] if learned else None))
+    table.add_row("[bold]macro F1[/]", "", "", f"{report['codebook']['macro_f1']:.2f}", "", "",
+                  f"{learned['macro_f1']:.2f}" if learned else "–")
+    out.print(table)
+    out.print("Learning curve (micro-F1 by number of training documents): " + ", ".join(
+        f"{p['train_documents']}: {p['micro_f1']:.2f}" for p in report["curve"]))
+    out.print("[dim]codebook = definitions, examples and keywords only; learned = trained on "
+              "the coder's codings of the other documents (leave one document out).[/]")
+
+
+HELP = ("a accept (creates the coding)   r reject   s skip (ask again with --skipped)   "
+        "u undo the last decision   q quit   ? help")
+
+
+def review(
+    coder: CoderOpt = None,
+    code: Annotated[str | None, typer.Option("--code", help="Only suggestions of this code.")]
+    = None,
+    skipped: Annotated[bool, typer.Option(
+        "--skipped", help="Also ask again the suggestions skipped before.")] = False,
+) -> None:
+    """Accept, reject or skip suggestions one key at a time, the most uncertain first.
+
+    Example: qualcode review --code "déqualification"
+    """
+    from ..corpus.coders import default_coder
+    from ..suggest.review import Review
+    from .common import database
+    from .keys import read_key
+
+    loop = Review(database(create=False), coder=coder or default_coder(), code=code,
+                  include_skipped=skipped)
+    queue = loop.queue()
+    out = console()
+    if not queue:
+        info("Nothing to review: run `qualcode suggest` first.")
+        return
+    total = len(queue)
+    counts = {"accept": 0, "reject": 0, "skip": 0}
+    while queue:
+        item = queue[0]
+        show_item(out, item, loop.done, len(queue))
+        key = read_key("[a/r/s/u/q/?] ").lower()
+        if key in ("a", "r", "s"):
+            from ..suggest.review import ACTIONS
+
+            loop.decide(item, ACTIONS[key])
+            counts[ACTIONS[key]] += 1
+            queue.pop(0)
+        elif key == "u":
+            last = loop.undo()
+            if last is None:
+                info("Nothing to undo in this review.")
+            else:
+                counts[last.action] -= 1
+                if last.item is not None:
+                    queue.insert(0, last.item)
+                info(f"Undone: {last.action} of {last.item.code if last.item else ''}.")
+        elif key == "q":
+            break
+        else:
+            info(HELP)
+    left = len(queue)
+    info(f"Reviewed {loop.done} of {total}: {counts['accept']} accepted, {counts['reject']} "
+         f"rejected, {counts['skip']} skipped; {left} left.")
+
+
+def show_item(out: Any, item: Item, done: int, remaining: int) -> None:
+    from rich.text import Text
+
+    text = Text(item.text)
+    for start, end, negated in item.highlights():
+        text.stylize("bold strike yellow" if negated else "bold reverse", start, end)
+    colour = item.colour or "magenta"
+    ev = item.evidence
+    out.rule(f"{done} done · {remaining} to go")
+    who = f" ({escape(item.speaker)})" if item.speaker else ""
+    out.print(f"[bold cyan]{escape(item.ref)}[/]{who}")
+    out.print(text)
+    out.print(f"code: [bold {colour}]{escape(item.code)}[/]   score {item.score:.2f}")
+    parts = ev.get("contributions", {})
+    if parts:
+        out.print("   ".join(f"{k} {v:+.2f}" for k, v in parts.items() if k != "base"))
+    matches = ev.get("matches", [])
+    if matches:
+        out.print("evidence: " + ", ".join(
+            f"{escape(m['text'])} → {escape(m['keyword'])}" + (" (negated)" if m["negated"]
+                                                             else "") for m in matches))
+    near = ev.get("nearest")
+    if near:
+        out.print(f"nearest: {escape(near['segment'])} ({near['similarity']:.2f}) "
+                  f"« {escape(near['excerpt'])} »")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
+    app.command("suggest")(suggest)
+    app.command("review")(review)

@@ -1,0 +1,217 @@
+"""The keyword scorer (`qualcode.keywords.v1`): codebook keywords matched on lemmas.
+
+Each keyword is lemmatised alone and inside two short carrier sentences (spaCy tags an isolated
+`déqualifiés` as a noun with lemma `déqualifié`, in a sentence as the verb `déqualifier`), and
+each of its words keeps every lemma and form seen, plus the participle forms of `-er`/`-ir`
+verbs. A segment token matches a keyword word when its lemma or its form is one of them (all
+folded: case and accents ignored).
+
+What the matcher supports:
+- one word: any inflection (`déqualifier` ~ `déqualifiés`, `déqualifiée`, `déqualifions`);
+- an expression with two content words or more: its content words in order, each within three
+  tokens of the previous one, inside one sentence (`perdre le sens` ~ `on a perdu tout le
+  sens`; not `le sens perdu`);
+- an expression with at most one content word (`pour rien`, `à quoi bon`, `en ligne`): every
+  word, contiguous, inflected.
+Negation: `ne ... pas/plus/jamais...` around the match, a colloquial `pas`/`jamais` right
+before it, or `sans`, marks the match negated (it then weighs 0.3), unless the keyword is
+itself negative (`ne servir à rien`, `sans solution`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .analysis_cache import NEG_ADV, NEG_NE, NEG_SANS, PUNCT, SPACE, STOP, Analysis
+
+NAME = "qualcode.keywords.v1"
+CARRIERS = ("On nous a {} hier.", "Elle parle de {} au guichet.")
+MAX_GAP = 3
+NEGATED_WEIGHT = 0.3
+SENTENCE_END = frozenset({".", "!", "?", ";", ":", "…"})
+LIGHT_VERBS = frozenset({"etre", "avoir"})
+CLITICS = frozenset({"me", "m'", "te", "t'", "se", "s'", "nous", "vous", "le", "la", "l'",
+                     "les", "lui", "leur", "y", "en", "il", "elle", "on", "je", "j'", "c'",
+                     "ca", "cela", "ce"})
+
+
+@dataclass(frozen=True)
+class Pattern:
+    code_id: int
+    keyword: str
+    slots: tuple[frozenset[str], ...]  # variants per matched word
+    gapped: bool  # content words in order with gaps, else contiguous
+    negative: bool  # the keyword itself carries a negation
+    weight: float
+
+
+@dataclass
+class Match:
+    code_id: int
+    keyword: str
+    first: int  # token index
+    last: int  # token index, inclusive
+    negated: bool
+
+
+@dataclass
+class KeywordIndex:
+    patterns: list[Pattern] = field(default_factory=list)
+    by_first: dict[str, list[Pattern]] = field(default_factory=dict)
+
+    def add(self, pattern: Pattern) -> None:
+        self.patterns.append(pattern)
+        for variant in pattern.slots[0]:
+            self.by_first.setdefault(variant, []).append(pattern)
+
+
+def carrier_texts(keyword: str) -> list[str]:
+    """The texts whose analyses lemmatise ``keyword``: alone, then in each carrier."""
+    return [keyword, *(c.format(keyword) for c in CARRIERS)]
+
+
+def _participles(lemma: str) -> set[str]:
+    if len(lemma) > 4 and lemma.endswith("er"):
+        stem = lemma[:-2]
+        return {stem + "e", stem + "ee", stem + "es", stem + "ees"}
+    if len(lemma) > 4 and lemma.endswith("ir"):
+        stem = lemma[:-2]
+        return {stem + "i", stem + "ie", stem + "is", stem + "ies"}
+    return set()
+
+
+def compile_keyword(code_id: int, keyword: str, analyses: list[Analysis]) -> Pattern | None:
+    """A pattern from the analyses of ``carrier_texts(keyword)`` (same order)."""
+    alone = analyses[0]
+    keep = [i for i in range(len(alone)) if not alone.flags[i] & (PUNCT | SPACE)]
+    if not keep:
+        return None
+    slots: list[set[str]] = []
+    by_offset: dict[int, int] = {}
+    for n, i in enumerate(keep):
+        slots.append({alone.lemmas[i], alone.forms[i]})
+        by_offset[int(alone.starts[i])] = n
+    for template, analysis in zip(CARRIERS, analyses[1:], strict=False):
+        prefix = template.index("{}")
+        for i in range(len(analysis)):
+            n = by_offset.get(int(analysis.starts[i]) - prefix)
+            if n is not None:
+                slots[n].add(analysis.lemmas[i])
+    for slot in slots:
+        for lemma in list(slot):
+            slot |= _participles(lemma)
+    stop = [bool(alone.flags[i] & STOP) for i in keep]
+    negative = any(alone.flags[i] & (NEG_NE | NEG_ADV | NEG_SANS) for i in keep)
+    content = [frozenset(s) for s, is_stop in zip(slots, stop, strict=True) if not is_stop]
+    if len(content) >= 2:
+        return Pattern(code_id, keyword, tuple(content), True, negative, 1.2)
+    return Pattern(code_id, keyword, tuple(frozenset(s) for s in slots), False, negative,
+                   1.0 if len(slots) == 1 else 1.2)
+
+
+def _hit(a: Analysis, i: int, slot: frozenset[str]) -> bool:
+    return a.lemmas[i] in slot or a.forms[i] in slot
+
+
+def _breaks(a: Analysis, i: int) -> bool:
+    return bool(a.flags[i] & PUNCT) and a.forms[i] in SENTENCE_END
+
+
+def _match_at(a: Analysis, i: int, p: Pattern) -> int | None:
+    """Index of the last token when ``p`` matches from token ``i``, else None."""
+    n = len(a)
+    if not p.gapped:
+        last = i + len(p.slots) - 1
+        if last >= n:
+            return None
+        for k, slot in enumerate(p.slots[1:], 1):
+            if not _hit(a, i + k, slot):
+                return None
+        return last
+    j = i
+    for slot in p.slots[1:]:
+        for k in range(j + 1, min(n, j + 2 + MAX_GAP)):
+            if _breaks(a, k):
+                return None
+            if _hit(a, k, slot):
+                j = k
+                break
+        else:
+            return None
+    return j
+
+
+def _negated(a: Analysis, first: int, last: int) -> bool:
+    flags, lemmas, forms = a.flags, a.lemmas, a.forms
+    lo = first
+    while lo > 0 and first - lo < 6 and not _breaks(a, lo - 1):
+        lo -= 1
+    before = range(lo, first)
+    # `sans` right before the match
+    if any(flags[k] & NEG_SANS for k in range(max(lo, first - 2), first)):
+        return True
+    ne = [k for k in before if flags[k] & NEG_NE]
+    if ne:
+        k0 = ne[-1]
+        # ne + match + pas: the matched word is the negated verb
+        after = range(last + 1, min(len(a), last + 3))
+        if all(forms[k] in CLITICS for k in range(k0 + 1, first)) and any(
+                flags[k] & NEG_ADV for k in after):
+            return True
+        # ne + (clitics / être / avoir) + pas + up to two words + match
+        for k in range(k0 + 1, first):
+            if flags[k] & NEG_ADV:
+                between = range(k0 + 1, k)
+                if all(forms[m] in CLITICS or lemmas[m] in LIGHT_VERBS for m in between):
+                    return first - k <= 3
+                return False
+        return False
+    # colloquial: c'est pas / j'ai jamais + match
+    for k in range(max(lo, first - 3), first):
+        if flags[k] & NEG_ADV and forms[k] in ("pas", "jamais") and k > 0 and (
+                lemmas[k - 1] in LIGHT_VERBS):
+            return True
+    return False
+
+
+def match(a: Analysis, index: KeywordIndex) -> list[Match]:
+    """Every keyword match in ``a``, leftmost first, one per (pattern, start token)."""
+    out: list[Match] = []
+    seen: set[tuple[int, str, int]] = set()
+    by_first = index.by_first
+    for i in range(len(a)):
+        if a.flags[i] & (PUNCT | SPACE):
+            continue
+        lemma, form = a.lemmas[i], a.forms[i]
+        candidates = by_first.get(lemma, ())
+        if form != lemma:
+            more = by_first.get(form, ())
+            candidates = [*candidates, *more] if candidates and more else (candidates or more)
+        for p in candidates:
+            key = (p.code_id, p.keyword, i)
+            if key in seen:
+                continue
+            last = _match_at(a, i, p)
+            if last is None:
+                continue
+            seen.add(key)
+            negated = False if p.negative else _negated(a, i, last)
+            out.append(Match(p.code_id, p.keyword, i, last, negated))
+    return out
+
+
+def strengths(matches: Iterable[Match], weights: dict[tuple[int, str], float]
+              ) -> dict[int, float]:
+    """Per code: the sum over distinct matched keywords of their weight (0.3x if every
+    occurrence of that keyword is negated)."""
+    best: dict[tuple[int, str], float] = {}
+    for m in matches:
+        key = (m.code_id, m.keyword)
+        w = weights[key] * (NEGATED_WEIGHT if m.negated else 1.0)
+        if w > best.get(key, 0.0):
+            best[key] = w
+    out: dict[int, float] = {}
+    for (code_id, _kw), w in best.items():
+        out[code_id] = out.get(code_id, 0.0) + w
+    return out

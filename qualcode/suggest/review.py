@@ -1,0 +1,164 @@
+"""The review loop's logic, independent of the terminal (Prodigy-style).
+
+A queue of suggestions sorted uncertain-first (score closest to the threshold first), and
+decisions: accept (a `Coding` with origin `suggestion` on the segment, by the reviewing
+coder), reject, skip (never a negative answer: it only moves the suggestion out of the
+queue), undo (reverts the last decision of this review exactly, including the coding it
+created). Every decision is its own audited transaction, so an interrupted review loses
+nothing and resumes where it stopped: decided suggestions are not asked again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from ..audit import audited
+from ..codebook.lookup import get_code
+from ..corpus.coders import get_or_create_coder
+from ..db import Database
+from ..errors import QualcodeError
+from ..models import Code, Coding, Document, Segment, Suggestion, utcnow
+from .scoring import DEFAULT_MIN_SCORE
+
+ACTIONS = {"a": "accept", "r": "reject", "s": "skip"}
+STATUS = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+
+
+@dataclass
+class Item:
+    suggestion_id: int
+    document: str
+    n: int
+    start: int  # segment start in the document text
+    text: str  # the segment text
+    speaker: str | None
+    code: str
+    colour: str | None
+    score: float
+    evidence: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.document}:{self.n}"
+
+    def highlights(self) -> list[tuple[int, int, bool]]:
+        """(start, end, negated) of the evidence words, relative to the segment text."""
+        out = []
+        for m in self.evidence.get("matches", []):
+            s, e = m["start"] - self.start, m["end"] - self.start
+            if 0 <= s < e <= len(self.text):
+                out.append((s, e, bool(m.get("negated"))))
+        return out
+
+
+@dataclass
+class Decision:
+    suggestion_id: int
+    action: str
+    before: tuple[str, int | None, datetime | None]  # status, decided_by, decided_at
+    coding_id: int | None = None
+    item: Item | None = None
+
+
+def load_queue(session: Any, *, code: str | None = None, threshold: float = DEFAULT_MIN_SCORE,
+               include_skipped: bool = False) -> list[Item]:
+    """Undecided suggestions, the most uncertain first; never those whose segment already
+    carries the code."""
+    statuses = ["pending", "skipped"] if include_skipped else ["pending"]
+    stmt = (select(Suggestion, Segment, Document.name, Document.text, Code)
+            .join(Segment, Segment.id == Suggestion.segment_id)
+            .join(Document, Document.id == Segment.document_id)
+            .join(Code, Code.id == Suggestion.code_id)
+            .where(Suggestion.status.in_(statuses)))
+    if code:
+        stmt = stmt.where(Suggestion.code_id == get_code(session, code).id)
+    coded = {(sid, cid) for sid, cid in session.execute(
+        select(Segment.id, Coding.code_id).join(Coding, and_(
+            Coding.document_id == Segment.document_id, Coding.start < Segment.end,
+            Coding.end > Segment.start)))}
+    items = []
+    for sug, seg, doc_name, doc_text, c in session.execute(stmt):
+        if (seg.id, c.id) in coded:
+            continue
+        items.append(Item(sug.id, doc_name, seg.n, seg.start, doc_text[seg.start:seg.end],
+                          seg.speaker, c.name, c.colour, sug.score, sug.evidence or {}))
+    items.sort(key=lambda it: (abs(it.score - threshold), it.document, it.n, it.code))
+    return items
+
+
+@dataclass
+class Review:
+    """One review by one coder; ``history`` is what `undo` can revert."""
+
+    db: Database
+    coder: str
+    code: str | None = None
+    threshold: float = DEFAULT_MIN_SCORE
+    include_skipped: bool = False
+    history: list[Decision] = field(default_factory=list)
+    done: int = 0
+
+    def queue(self) -> list[Item]:
+        with self.db.session() as s:
+            return load_queue(s, code=self.code, threshold=self.threshold,
+                              include_skipped=self.include_skipped)
+
+    def decide(self, item: Item, action: str) -> Decision:
+        if action not in STATUS:
+            raise QualcodeError(f"unknown decision {action!r}", "accept, reject or skip")
+        with self.db.session(write=True) as s:
+            sug = s.get(Suggestion, item.suggestion_id)
+            if sug is None:
+                raise QualcodeError("this suggestion no longer exists",
+                                    "run `qualcode suggest` again")
+            coder = get_or_create_coder(s, self.coder)
+            decision = Decision(sug.id, action, (sug.status, sug.decided_by, sug.decided_at),
+                                item=item)
+            with audited(s, action=f"suggestion {action}", coder=coder.name,
+                         summary=f"{action} {item.code} on {item.ref} (score {sug.score:.2f})"):
+                if action == "accept":
+                    decision.coding_id = self._code_segment(s, sug, coder.id)
+                sug.status = STATUS[action]
+                sug.decided_by = coder.id
+                sug.decided_at = utcnow()
+                s.add(sug)
+        self.history.append(decision)
+        self.done += 1
+        return decision
+
+    @staticmethod
+    def _code_segment(s: Any, sug: Suggestion, coder_id: int) -> int | None:
+        seg = s.get(Segment, sug.segment_id)
+        same = s.scalar(select(Coding).where(
+            Coding.code_id == sug.code_id, Coding.document_id == seg.document_id,
+            Coding.start == seg.start, Coding.end == seg.end, Coding.coder_id == coder_id))
+        if same is not None:
+            return None  # already coded by this coder: the accept creates nothing
+        coding = Coding(code_id=sug.code_id, document_id=seg.document_id, segment_id=seg.id,
+                        start=seg.start, end=seg.end, coder_id=coder_id, origin="suggestion")
+        s.add(coding)
+        s.flush()
+        return coding.id
+
+    def undo(self) -> Decision | None:
+        """Revert the last decision of this review; None when there is none."""
+        if not self.history:
+            return None
+        last = self.history.pop()
+        summary = f"undo {last.action} of suggestion {last.suggestion_id}"
+        with self.db.session(write=True) as s, audited(
+                s, action="suggestion undo", coder=self.coder, summary=summary):
+            if last.coding_id is not None:
+                coding = s.get(Coding, last.coding_id)
+                if coding is not None:
+                    s.delete(coding)
+            sug = s.get(Suggestion, last.suggestion_id)
+            if sug is not None:
+                sug.status, sug.decided_by, sug.decided_at = last.before
+                s.add(sug)
+        self.done -= 1
+        return last

@@ -1,0 +1,517 @@
+"""Compute, store and evaluate suggestions. Suggestions never become codings here: only an
+accept in `review` creates a coding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlmodel import Session
+
+from ..codebook.lookup import descendants, get_code
+from ..corpus.documents import get_document
+from ..errors import NotFound, QualcodeError
+from ..models import Code, Coder, Coding, Document, Segment, Suggestion
+from . import keywords as kwmod
+from . import learned as lmod
+from .analysis_cache import Analysis, AnalysisStore
+from .scoring import (
+    COMBINER,
+    DEFAULT_MIN_SCORE,
+    CodeInfo,
+    Engine,
+    Example,
+    codebook_logit,
+    contributions,
+    scorer_names,
+    unit,
+)
+
+CHUNK = 512  # segments scored and written together
+EXCERPT = 120
+
+Progress = Callable[[int, int], None]  # (segments done, total)
+
+
+@dataclass
+class SegRow:
+    id: int
+    document_id: int
+    document: str
+    n: int
+    start: int
+    end: int
+    text: str
+    text_hash: str
+    is_interviewer: bool
+
+    @property
+    def ref(self) -> str:
+        return f"{self.document}:{self.n}"
+
+
+# ---------------------------------------------------------------- corpus access
+
+def load_codes(session: Session) -> list[CodeInfo]:
+    """Codable codes in codebook order, with their keywords and prototype texts."""
+    rows = session.scalars(select(Code).where(Code.is_codable.is_(True))
+                           .order_by(Code.position, Code.id))
+    out = []
+    for c in rows:
+        definition = " ".join(t for t in (c.description, c.inclusion) if t and t.strip())
+        texts = [t for t in [definition, *(c.examples or [])] if t and t.strip()]
+        out.append(CodeInfo(c.id, c.name, [k for k in (c.keywords or []) if k.strip()], texts))
+    return out
+
+
+def segment_rows(session: Session, *, document_ids: Iterable[int] | None = None,
+                 segment_ids: Iterable[int] | None = None,
+                 include_interviewer: bool = True) -> list[SegRow]:
+    stmt = (select(Segment.id, Segment.document_id, Document.name, Segment.n, Segment.start,
+                   Segment.end, Segment.text_hash, Segment.is_interviewer)
+            .join(Document, Document.id == Segment.document_id)
+            .order_by(Segment.document_id, Segment.n))
+    if document_ids is not None:
+        stmt = stmt.where(Segment.document_id.in_(list(document_ids)))
+    if segment_ids is not None:
+        stmt = stmt.where(Segment.id.in_(list(segment_ids)))
+    if not include_interviewer:
+        stmt = stmt.where(Segment.is_interviewer.is_(False))
+    texts: dict[int, str] = {}
+    out = []
+    for sid, did, name, n, start, end, text_hash, interviewer in session.execute(stmt):
+        if did not in texts:
+            texts = {did: session.scalar(select(Document.text).where(Document.id == did))}
+        text = texts[did][start:end]
+        out.append(SegRow(sid, did, name, n, start, end, text, text_hash, bool(interviewer)))
+    return out
+
+
+def coded_pairs(session: Session, *, coder_id: int | None = None,
+                document_ids: Iterable[int] | None = None) -> dict[int, dict[int, set[int]]]:
+    """segment id -> code id -> coder ids, for codings overlapping the segment."""
+    stmt = (select(Segment.id, Coding.code_id, Coding.coder_id)
+            .join(Coding, and_(Coding.document_id == Segment.document_id,
+                               Coding.start < Segment.end, Coding.end > Segment.start)))
+    if coder_id is not None:
+        stmt = stmt.where(Coding.coder_id == coder_id)
+    if document_ids is not None:
+        stmt = stmt.where(Segment.document_id.in_(list(document_ids)))
+    out: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for sid, code_id, coder in session.execute(stmt):
+        out[sid][code_id].add(coder)
+    return out
+
+
+def labels_from(coded: dict[int, dict[int, set[int]]], code_ids: Sequence[int],
+                rejected: Iterable[tuple[int, int]] = ()) -> dict[int, tuple[set, set]]:
+    """Training labels: a segment coded with C is positive for C; a segment coded with other
+    codes but not C is negative for C; a rejected suggestion is negative (unless a coding says
+    otherwise). Skipped suggestions say nothing."""
+    all_codes = set(code_ids)
+    out: dict[int, tuple[set, set]] = {}
+    for sid, codes in coded.items():
+        pos = set(codes) & all_codes
+        out[sid] = (pos, all_codes - pos)
+    for sid, code_id in rejected:
+        if code_id not in all_codes:
+            continue
+        pos, neg = out.setdefault(sid, (set(), set()))
+        if code_id not in pos:
+            neg.add(code_id)
+    return out
+
+
+def rejected_pairs(session: Session) -> list[tuple[int, int]]:
+    return [(sid, cid) for sid, cid in session.execute(
+        select(Suggestion.segment_id, Suggestion.code_id)
+        .where(Suggestion.status == "rejected"))]
+
+
+# ---------------------------------------------------------------- engine construction
+
+class CodebookFeatures:
+    """What the codebook alone gives: the keyword index and the prototype vectors."""
+
+    def __init__(self, store: AnalysisStore, codes: list[CodeInfo]) -> None:
+        self.codes = codes
+        self.index = kwmod.KeywordIndex()
+        self.weights: dict[tuple[int, str], float] = {}
+        texts = []
+        for c in codes:
+            for k in c.keywords:
+                texts.extend(kwmod.carrier_texts(k))
+            texts.extend(c.proto_texts)
+        analyses = dict(zip(texts, store.get_many(texts), strict=True)) if texts else {}
+        self.vectors: list[list[np.ndarray]] = []
+        self.book_examples: dict[int, list[Example]] = {}
+        for c in codes:
+            for k in dict.fromkeys(c.keywords):
+                pattern = kwmod.compile_keyword(
+                    c.id, k, [analyses[t] for t in kwmod.carrier_texts(k)])
+                if pattern is not None:
+                    self.index.add(pattern)
+                    self.weights[(c.id, k)] = pattern.weight
+            vecs = [unit(analyses[t].vector.astype(np.float32)) for t in c.proto_texts]
+            self.vectors.append([v for v in vecs if v.any()])
+            self.book_examples[c.id] = [
+                Example("codebook", _excerpt(t), unit(analyses[t].vector.astype(np.float32)))
+                for t in c.proto_texts[1:] if analyses[t].vector.any()]
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[:EXCERPT - 1].rstrip() + "…"
+
+
+def _prototypes(vectors: list[list[np.ndarray]]) -> np.ndarray:
+    dim = next((v.shape[0] for vs in vectors for v in vs), 0)
+    out = np.zeros((len(vectors), dim), np.float32)
+    for j, vs in enumerate(vectors):
+        if vs:
+            out[j] = unit(np.mean(vs, axis=0))
+    return out
+
+
+def build_engine(book: CodebookFeatures, *, labels: dict[int, tuple[set, set]] | None = None,
+                 rows: dict[int, SegRow] | None = None,
+                 analyses: dict[int, Analysis] | None = None) -> Engine:
+    """An engine for ``book``; with labels (and the analyses of the labelled segments), its
+    prototypes include the coded segments and a learned model corrects the codebook."""
+    codes = book.codes
+    col = {c.id: j for j, c in enumerate(codes)}
+    vectors = [list(vs) for vs in book.vectors]
+    examples = {cid: list(exs) for cid, exs in book.book_examples.items()}
+    labels = labels or {}
+    rows = rows or {}
+    analyses = analyses or {}
+    coded_examples: dict[int, list[Example]] = defaultdict(list)
+    for sid, (pos, _neg) in labels.items():
+        a = analyses.get(sid)
+        if a is None or not a.vector.any():
+            continue
+        v = unit(a.vector.astype(np.float32))
+        for cid in pos:
+            vectors[col[cid]].append(v)
+            coded_examples[cid].append(Example(rows[sid].ref, _excerpt(rows[sid].text), v))
+    for cid, exs in coded_examples.items():
+        examples[cid] = exs  # coded segments are better witnesses than codebook examples
+    engine = Engine(codes, book.index, book.weights, _prototypes(vectors), examples)
+    sids = [sid for sid in labels if sid in analyses]
+    if sids:
+        seg_analyses = [analyses[sid] for sid in sids]
+        _m, kw, _cos, sim = engine.codebook_features(seg_analyses)
+        z0 = codebook_logit(kw, sim)
+        y = np.zeros(kw.shape, np.float32)
+        mask = np.zeros(kw.shape, np.float32)
+        for i, sid in enumerate(sids):
+            pos, neg = labels[sid]
+            for cid in pos:
+                y[i, col[cid]] = 1
+                mask[i, col[cid]] = 1
+            for cid in neg:
+                mask[i, col[cid]] = 1
+        engine.model = lmod.train(seg_analyses, z0, kw, sim, y, mask)
+    return engine
+
+
+def _label_analyses(store: AnalysisStore, rows: list[SegRow]) -> dict[int, Analysis]:
+    analyses = store.get_many([r.text for r in rows], [r.text_hash for r in rows], keep=True)
+    return {r.id: a for r, a in zip(rows, analyses, strict=True)}
+
+
+# ---------------------------------------------------------------- suggest
+
+def _evidence(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict[str, Any]:
+    a = batch.analyses[i]
+    code_id = engine.codes[j].id
+    matches = []
+    for m in batch.matches[i]:
+        if m.code_id != code_id:
+            continue
+        start = row.start + int(a.starts[m.first])
+        end = row.start + int(a.ends[m.last])
+        matches.append({"text": row.text[start - row.start:end - row.start], "start": start,
+                        "end": end, "keyword": m.keyword, "negated": m.negated})
+    near = engine.nearest(code_id, a.vector)
+    nearest = None
+    if near is not None:
+        example, similarity = near
+        nearest = {"segment": example.ref, "excerpt": example.excerpt,
+                   "similarity": round(similarity, 3)}
+    learned = float(batch.learned[i, j])
+    return {
+        "scorer": COMBINER,
+        "scorers": scorer_names(),
+        "matches": matches,
+        "keyword_strength": round(float(batch.kw[i, j]), 3),
+        "similarity": round(float(batch.cos[i, j]), 3),
+        "relative_similarity": round(float(batch.sim[i, j]), 3),
+        "nearest": nearest,
+        "contributions": contributions(float(batch.kw[i, j]), float(batch.sim[i, j]), learned),
+        "learned_from": int(engine.model.labelled[j]) if engine.model is not None else 0,
+    }
+
+
+def _wanted_codes(session: Session, codes: Sequence[str] | None,
+                  infos: list[CodeInfo]) -> list[int]:
+    if not codes:
+        return [c.id for c in infos]
+    codable = {c.id for c in infos}
+    wanted: list[int] = []
+    for name in codes:
+        for cid in descendants(session, get_code(session, name).id):
+            if cid in codable and cid not in wanted:
+                wanted.append(cid)
+    return wanted
+
+
+def prepare(session: Session, store: AnalysisStore) -> tuple[list[CodeInfo], Engine]:
+    """Codes and an engine trained on every human coding and review decision."""
+    infos = load_codes(session)
+    if not infos:
+        raise QualcodeError("the codebook has no codes to suggest",
+                            "import one first: qualcode codebook import codebooks/guichet.yaml")
+    book = CodebookFeatures(store, infos)
+    coded = coded_pairs(session)
+    labels = labels_from(coded, [c.id for c in infos], rejected_pairs(session))
+    rows = {r.id: r for r in segment_rows(session, segment_ids=list(labels))} if labels else {}
+    labels = {sid: lab for sid, lab in labels.items() if sid in rows}
+    analyses = _label_analyses(store, list(rows.values())) if rows else {}
+    return infos, build_engine(book, labels=labels, rows=rows, analyses=analyses)
+
+
+def suggest(
+    session: Session,
+    *,
+    documents: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    include_interviewer: bool = False,
+    progress: Progress | None = None,
+    store: AnalysisStore | None = None,
+    stats: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Compute and store suggestions with a score >= ``min_score``; returns them.
+
+    A pending suggestion gets the new score and evidence (or is removed when it falls under
+    ``min_score``); an accepted, rejected or skipped one keeps its status. Segments already
+    coded with a code (by anyone) get no suggestion for it. Interviewer turns are left out
+    unless ``include_interviewer``. No coding is ever created.
+    """
+    if not 0.0 <= min_score <= 1.0:
+        raise QualcodeError(f"--min-score must lie between 0 and 1, not {min_score}")
+    store = store or AnalysisStore(session)
+    doc_ids = None
+    if documents:
+        doc_ids = [get_document(session, name).id for name in documents]
+    infos, engine = prepare(session, store)
+    wanted = _wanted_codes(session, codes, infos)
+    col = {c.id: j for j, c in enumerate(infos)}
+    names = {c.id: c.name for c in infos}
+    targets = segment_rows(session, document_ids=doc_ids,
+                           include_interviewer=include_interviewer)
+    coded = coded_pairs(session, document_ids=doc_ids)
+    existing = _existing(session, doc_ids, wanted)
+    total = len(targets)
+    done = 0
+    out: list[dict[str, Any]] = []
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    table = Suggestion.__table__
+    for lo in range(0, total, CHUNK):
+        chunk = targets[lo:lo + CHUNK]
+        analyses = store.get_many([r.text for r in chunk], [r.text_hash for r in chunk],
+                                  progress=tick)
+        batch = engine.score(analyses)
+        inserts, updates, deletes = [], [], []
+        for i, row in enumerate(chunk):
+            already = coded.get(row.id, {})
+            for cid in wanted:
+                j = col[cid]
+                score = float(batch.score[i, j])
+                prior = existing.get((row.id, cid))
+                if score < min_score or cid in already:
+                    if prior is not None and prior[1] == "pending":
+                        deletes.append(prior[0])
+                    continue
+                if prior is not None and prior[1] != "pending":
+                    continue  # a decision stands
+                evidence = _evidence(engine, batch, i, j, row)
+                if prior is None:
+                    inserts.append({"segment_id": row.id, "code_id": cid, "score": score,
+                                    "evidence": evidence, "scorer": COMBINER,
+                                    "status": "pending", "created_at": _now()})
+                else:
+                    updates.append({"sid_": prior[0], "score": score, "evidence": evidence,
+                                    "scorer": COMBINER})
+                out.append({"document": row.document, "segment": row.n, "code": names[cid],
+                            "score": round(score, 4), "evidence": evidence})
+        if inserts:
+            session.execute(table.insert(), inserts)
+        if updates:
+            session.execute(update(table).where(table.c.id == bindparam("sid_"))
+                            .values(score=bindparam("score"), evidence=bindparam("evidence"),
+                                    scorer=bindparam("scorer")), updates)
+        if deletes:
+            session.execute(delete(table).where(table.c.id.in_(deletes)))
+    if stats is not None:
+        stats.update({"segments": total, "parsed": store.parsed, "cached": store.read,
+                      "suggestions": len(out)})
+    return out
+
+
+def _now() -> Any:
+    from ..models import utcnow
+
+    return utcnow()
+
+
+def _existing(session: Session, doc_ids: Sequence[int] | None,
+              code_ids: Sequence[int]) -> dict[tuple[int, int], tuple[int, str]]:
+    stmt = (select(Suggestion.segment_id, Suggestion.code_id, Suggestion.id, Suggestion.status)
+            .where(Suggestion.code_id.in_(list(code_ids))))
+    if doc_ids is not None:
+        stmt = stmt.join(Segment, Segment.id == Suggestion.segment_id).where(
+            Segment.document_id.in_(list(doc_ids)))
+    return {(sid, cid): (xid, status) for sid, cid, xid, status in session.execute(stmt)}
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["code"]] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# ---------------------------------------------------------------- evaluate
+
+def default_eval_coder(session: Session) -> Coder:
+    row = session.execute(select(Coder, func.count(Coding.id)).join(
+        Coding, Coding.coder_id == Coder.id).group_by(Coder.id)
+        .order_by(func.count(Coding.id).desc(), Coder.name)).first()
+    if row is None:
+        raise NotFound("there are no codings to evaluate against",
+                       "code some segments first, or `qualcode code import codings.csv`")
+    return row[0]
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = _f1(tp, fp, fn)
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def metrics(gold: dict[int, set[int]], predicted: dict[int, set[int]],
+            codes: dict[int, str]) -> dict[str, Any]:
+    """Per-code and overall precision/recall/F1 over the segments in ``gold``."""
+    per: dict[int, list[int]] = {cid: [0, 0, 0] for cid in codes}
+    for sid, truth in gold.items():
+        pred = predicted.get(sid, set())
+        for cid in codes:
+            t, p = cid in truth, cid in pred
+            if t and p:
+                per[cid][0] += 1
+            elif p:
+                per[cid][1] += 1
+            elif t:
+                per[cid][2] += 1
+    by_code = {codes[cid]: prf(*v) for cid, v in per.items()}
+    tp, fp, fn = (sum(v[k] for v in per.values()) for k in range(3))
+    active = [_f1(*v) for v in per.values() if any(v)]
+    return {"codes": by_code, "micro": prf(tp, fp, fn),
+            "macro_f1": round(float(np.mean(active)), 4) if active else 0.0}
+
+
+def evaluate(session: Session, *, coder: str | None = None,
+             min_score: float = DEFAULT_MIN_SCORE, max_pairs: int = 30,
+             store: AnalysisStore | None = None) -> dict[str, Any]:
+    """Cross-validate suggestions by document against one coder's codings.
+
+    (a) codebook alone; (b) leave-one-document-out: learn from that coder's codings of the
+    other documents; and a learning curve: train on one document, test on another (averaged
+    over pairs of documents). Interviewer turns are left out; every other segment of a
+    document the coder coded counts (uncoded = no code).
+    """
+    from ..corpus.coders import get_coder
+
+    who = get_coder(session, coder) if coder else default_eval_coder(session)
+    store = store or AnalysisStore(session)
+    infos = load_codes(session)
+    if not infos:
+        raise QualcodeError("the codebook has no codes", "import a codebook first")
+    code_ids = [c.id for c in infos]
+    names = {c.id: c.name for c in infos}
+    coded = coded_pairs(session, coder_id=who.id)
+    doc_ids = sorted(set(session.scalars(
+        select(Coding.document_id).where(Coding.coder_id == who.id))))
+    rows = segment_rows(session, document_ids=doc_ids, include_interviewer=False)
+    by_id = {r.id: r for r in rows}
+    analyses = _label_analyses(store, rows)
+    gold = {r.id: set(coded.get(r.id, {})) & set(code_ids) for r in rows}
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for r in rows:
+        by_doc[r.document_id].append(r.id)
+    book = CodebookFeatures(store, infos)
+
+    def predict(engine: Engine, sids: list[int]) -> dict[int, set[int]]:
+        if not sids:
+            return {}
+        batch = engine.score([analyses[s] for s in sids])
+        return {s: {code_ids[j] for j in np.flatnonzero(batch.score[i] >= min_score)}
+                for i, s in enumerate(sids)}
+
+    def trained_on(train_docs: Iterable[int]) -> Engine:
+        train = {s for d in train_docs for s in by_doc[d]}
+        labels = labels_from({s: v for s, v in coded.items() if s in train}, code_ids)
+        return build_engine(book, labels=labels, rows=by_id, analyses=analyses)
+
+    base_engine = build_engine(book)
+    all_sids = [r.id for r in rows]
+    report: dict[str, Any] = {
+        "coder": who.name, "documents": len(doc_ids), "segments": len(rows),
+        "threshold": min_score,
+        "codebook": metrics(gold, predict(base_engine, all_sids), names),
+    }
+    if len(doc_ids) >= 2:
+        predicted: dict[int, set[int]] = {}
+        for d in doc_ids:
+            others = [o for o in doc_ids if o != d]
+            predicted.update(predict(trained_on(others), by_doc[d]))
+        report["learned"] = metrics(gold, predicted, names)
+        pairs = [(a, b) for a in doc_ids for b in doc_ids if a != b][:max_pairs]
+        curve_one = []
+        for a, b in pairs:
+            test = {s: gold[s] for s in by_doc[b]}
+            curve_one.append(metrics(test, predict(trained_on([a]), by_doc[b]), names)
+                             ["micro"]["f1"])
+        report["curve"] = [
+            {"train_documents": 0, "micro_f1": report["codebook"]["micro"]["f1"]},
+            {"train_documents": 1, "micro_f1": round(float(np.mean(curve_one)), 4),
+             "pairs": len(pairs)},
+            {"train_documents": len(doc_ids) - 1,
+             "micro_f1": report["learned"]["micro"]["f1"]},
+        ]
+    else:
+        report["learned"] = None
+        report["curve"] = [{"train_documents": 0,
+                            "micro_f1": report["codebook"]["micro"]["f1"]}]
+    return report

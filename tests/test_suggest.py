@@ -1,0 +1,311 @@
+"""Suggestion engine: lemma matching, negation, evidence offsets, storage rules, learning,
+the analysis cache, the evaluation arithmetic and the `suggest --json` contract."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from qualcode.codebook.lookup import code_key
+from qualcode.models import Code, Coder, Coding, Segment, Suggestion
+from qualcode.suggest import analysis_cache, pipeline
+from qualcode.suggest.service import metrics, prf, suggest
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The one spaCy pipeline of the test session (get_nlp is cached per process)."""
+    return pipeline.get_nlp()
+
+
+def add_code(db, name, keywords, *, parent=None, description="", examples=()):
+    with db.session(write=True) as s:
+        parent_id = None
+        if parent:
+            parent_id = s.scalar(select(Code.id).where(Code.name == parent))
+        code = Code(name=name, norm_name=code_key(name), keywords=list(keywords),
+                    description=description, examples=list(examples), parent_id=parent_id)
+        s.add(code)
+        s.flush()
+        return code.id
+
+
+def run(db, **kw):
+    stats = {}
+    with db.session(write=True) as s:
+        rows = suggest(s, stats=stats, **kw)
+    return rows, stats
+
+
+def by_segment(rows, code):
+    return {r["segment"]: r for r in rows if r["code"] == code}
+
+
+def test_keyword_matches_inflected_forms_with_document_offsets(nlp, db, make_doc):
+    add_code(db, "déqualification", ["déqualifier"])
+    make_doc("notes", [(None, "Au fond, on nous a déqualifiés."),
+                       (None, "Je me sens déqualifiée depuis la réforme."),
+                       (None, "Les agents déqualifiés partent."),
+                       (None, "Il pleut sur le parking.")], kind="observation")
+    rows, _ = run(db)
+    got = by_segment(rows, "déqualification")
+    assert sorted(got) == [1, 2, 3]
+    first = got[1]["evidence"]["matches"]
+    # "Au fond, on nous a " is 19 characters: the word starts at 19 in the document.
+    assert first == [{"text": "déqualifiés", "start": 19, "end": 30,
+                      "keyword": "déqualifier", "negated": False}]
+    # Second turn starts after the first (31 chars) and the blank line: 33; "Je me sens " = 11.
+    assert got[2]["evidence"]["matches"][0]["start"] == 44
+    assert got[2]["evidence"]["matches"][0]["text"] == "déqualifiée"
+
+
+def test_expression_matches_content_words_in_order_with_short_gaps(nlp, db, make_doc):
+    add_code(db, "perte de sens", ["perdre le sens"])
+    make_doc("e", [(None, "Avec les nouvelles règles, on a perdu tout le sens du métier."),
+                   (None, "Le sens perdu du métier revient souvent."),
+                   (None, "J’ai perdu mes clés, et le bus avait un autre sens.")],
+             kind="observation")
+    rows, _ = run(db)
+    got = by_segment(rows, "perte de sens")
+    assert sorted(got) == [1]  # in order, within three tokens and one sentence only
+    assert got[1]["evidence"]["matches"][0]["text"] == "perdu tout le sens"
+
+
+def test_negated_match_is_flagged_and_weighs_less(nlp, db, make_doc):
+    add_code(db, "déqualification", ["déqualifier"])
+    make_doc("e", [(None, "Moi, je ne suis pas déqualifiée, je fais tout le dossier."),
+                   (None, "Eux, ils nous ont déqualifiés.")], kind="observation")
+    rows, _ = run(db, min_score=0.0)
+    got = by_segment(rows, "déqualification")
+    neg, pos = got[1]["evidence"], got[2]["evidence"]
+    assert neg["matches"][0]["negated"] is True
+    assert pos["matches"][0]["negated"] is False
+    assert got[1]["score"] < 0.5 <= got[2]["score"]
+
+
+def test_suggestions_never_create_codings_and_skip_coded_segments(nlp, db, make_doc):
+    cid = add_code(db, "déqualification", ["déqualifier", "compétence"])
+    doc_id = make_doc("e", [("Sophie", "On nous a déqualifiés, franchement."),
+                            ("E", "Vous diriez qu’on vous a déqualifiés ?"),
+                            ("Sophie", "Mes compétences ne servent plus, on nous a déqualifiés.")])
+    with db.session(write=True) as s:
+        seg3 = s.scalar(select(Segment).where(Segment.n == 3))
+        coder = Coder(name="ana")
+        s.add(coder)
+        s.flush()
+        s.add(Coding(code_id=cid, document_id=doc_id, segment_id=seg3.id, start=seg3.start,
+                     end=seg3.end, coder_id=coder.id))
+    rows, _ = run(db)
+    with db.session() as s:
+        assert s.scalar(select(func.count(Coding.id))) == 1
+        assert s.scalar(select(func.count(Suggestion.id))) == 1
+    # segment 2 is the interviewer's, segment 3 is already coded
+    assert [(r["segment"], r["code"]) for r in rows] == [(1, "déqualification")]
+    rows, _ = run(db, include_interviewer=True)
+    assert sorted(r["segment"] for r in rows) == [1, 2]
+
+
+def test_rerun_keeps_decisions_and_refreshes_pending(nlp, db, make_doc):
+    add_code(db, "chiffre", ["indicateur", "statistique"])
+    make_doc("e", [(None, "Les indicateurs, toujours les indicateurs."),
+                   (None, "La statistique du mois est tombée.")], kind="observation")
+    run(db)
+    with db.session(write=True) as s:
+        first = s.scalar(select(Suggestion).join(Segment).where(Segment.n == 1))
+        first.status = "rejected"
+        s.add(first)
+        second = s.scalar(select(Suggestion).join(Segment).where(Segment.n == 2))
+        second.score = 0.01  # a stale pending score is recomputed
+        s.add(second)
+    run(db)
+    with db.session() as s:
+        statuses = dict(s.execute(select(Segment.n, Suggestion.status)
+                                  .join(Segment, Segment.id == Suggestion.segment_id)).all())
+        score2 = s.scalar(select(Suggestion.score).join(Segment).where(Segment.n == 2))
+    assert statuses == {1: "rejected", 2: "pending"}
+    assert score2 >= 0.5
+
+
+def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
+    """Rejected suggestions about counters and accepted ones about waiting rooms teach the
+    model which uses of the keyword `ticket` the coder means."""
+    add_code(db, "travail à la chaîne", ["ticket"])
+    add_code(db, "autre", ["parking"])
+    turns = []
+    for i in range(6):
+        turns.append((None, f"Le ticket {i} sort de la borne, la file avance, le flux ne "
+                            "s’arrête jamais, on enchaîne."))
+        turns.append((None, f"Le ticket de caisse numéro {i} est agrafé au remboursement "
+                            "de pharmacie."))
+    make_doc("train", turns, kind="observation")
+    make_doc("test", [(None, "Encore un ticket, la file avance, le flux continue."),
+                      (None, "Un ticket de caisse agrafé à la feuille de pharmacie.")],
+             kind="observation")
+    rows, _ = run(db)
+    before = {(r["document"], r["segment"]): r["score"] for r in rows}
+    assert before[("test", 1)] == pytest.approx(before[("test", 2)], abs=0.15)
+    with db.session(write=True) as s:
+        coder = Coder(name="ana")
+        s.add(coder)
+        s.flush()
+        for sug, seg in s.execute(select(Suggestion, Segment).join(
+                Segment, Segment.id == Suggestion.segment_id).where(Segment.document_id == 1)):
+            if seg.n % 2 == 1:  # the queue's tickets: accept
+                s.add(Coding(code_id=sug.code_id, document_id=seg.document_id,
+                             segment_id=seg.id, start=seg.start, end=seg.end,
+                             coder_id=coder.id, origin="suggestion"))
+                sug.status = "accepted"
+            else:
+                sug.status = "rejected"
+            s.add(sug)
+    rows, _ = run(db, min_score=0.0, documents=["test"])
+    after = {r["segment"]: r["score"] for r in rows if r["code"] == "travail à la chaîne"}
+    assert after[1] > before[("test", 1)]
+    assert after[2] < before[("test", 2)]
+    assert after[1] > 0.5 > after[2]
+    assert by_segment(rows, "travail à la chaîne")[1]["evidence"]["contributions"][
+        "learned"] > 0
+
+
+def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkeypatch):
+    add_code(db, "chiffre", ["indicateur"], description="Le travail jugé par des chiffres.",
+             examples=["Le tableau de bord du chef."])
+    make_doc("e", [(None, "Les indicateurs du mois."), (None, "Un autre paragraphe.")],
+             kind="observation")
+    calls = []
+    real = pipeline.pipe
+
+    def counting(texts, **kw):
+        texts = list(texts)
+        calls.append(len(texts))
+        return real(texts, **kw)
+
+    monkeypatch.setattr(pipeline, "pipe", counting)
+    _rows, first = run(db)
+    assert first["parsed"] > 0 and sum(calls) == first["parsed"]
+    calls.clear()
+    # a codebook edit (new description) reparses only the new text, never the corpus
+    with db.session(write=True) as s:
+        code = s.scalar(select(Code))
+        code.description = "Objectifs, statistiques et indicateurs."
+        s.add(code)
+    _rows, second = run(db)
+    assert calls == [1] and second["parsed"] == 1
+    calls.clear()
+    _rows, third = run(db)
+    assert calls == [] and third["parsed"] == 0 and third["cached"] > 0
+
+
+def test_analysis_round_trips_through_bytes(nlp):
+    a = next(analysis_cache.analyse_texts(["Je ne sais plus à quoi je sers, voilà."]))
+    b = analysis_cache.from_bytes(analysis_cache.to_bytes(a))
+    assert b.lemmas == a.lemmas and b.forms == a.forms
+    assert (b.starts == a.starts).all() and (b.ends == a.ends).all()
+    assert (b.flags == a.flags).all() and (b.vector == a.vector).all()
+    assert b.vector.dtype.name == "float32"
+    assert a.lemmas[a.forms.index("sers")] == "servir"
+    assert a.flags[a.forms.index("ne")] & analysis_cache.NEG_NE
+
+
+def test_fast_lemmatizer_gives_the_same_lemmas(nlp):
+    """The set-based lookup tables give the lemmas of the original list-based ones."""
+    words = ["déqualifiés", "déqualifiée", "réorganisations", "guichetières",
+             "bureaucratisées", "rechronométrés", "polyvalentes", "dématérialisait",
+             "ressaisissions", "écœurées", "désinvestis", "tamponnerions", "orientâmes",
+             "infantilisées", "recadrait"]
+    sentences = [f"Elles se disaient {w} et nous {w} aussi, malgré les {w}." for w in words]
+    sentences += ["Les agents enchaînaient les tickets, les usagers patientaient, "
+                  "les chefs recadraient les guichetières fatiguées."] * 3
+    lem = nlp.get_pipe("lemmatizer")
+    index = lem.lookups.get_table("lemma_index")
+    fast = {k: index[k] for k in list(index.keys())}
+    try:
+        for k, v in fast.items():
+            index[k] = sorted(v)  # lists again, as shipped
+        lem.cache.clear()
+        slow_lemmas = [[t.lemma_ for t in d] for d in nlp.pipe(sentences)]
+    finally:
+        for k, v in fast.items():
+            index[k] = v
+        lem.cache.clear()
+    fast_lemmas = [[t.lemma_ for t in d] for d in nlp.pipe(sentences)]
+    assert sum(len(x) for x in fast_lemmas) > 200
+    assert fast_lemmas == slow_lemmas
+    assert all(isinstance(v, frozenset) for v in fast.values())
+
+
+def test_prf_and_metrics_by_hand():
+    assert prf(3, 1, 2) == {"precision": 0.75, "recall": 0.6, "f1": 0.6667,
+                            "tp": 3, "fp": 1, "fn": 2}
+    assert prf(0, 0, 0)["f1"] == 0.0
+    codes = {1: "A", 2: "B"}
+    gold = {10: {1}, 11: {1, 2}, 12: set(), 13: {2}}
+    pred = {10: {1}, 11: {2}, 12: {1}, 13: set()}
+    m = metrics(gold, pred, codes)
+    # A: tp=1 (10), fp=1 (12), fn=1 (11) -> P=R=F1=0.5
+    assert m["codes"]["A"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5,
+                               "tp": 1, "fp": 1, "fn": 1}
+    # B: tp=1 (11), fp=0, fn=1 (13) -> P=1, R=0.5, F1=2/3
+    assert m["codes"]["B"]["f1"] == 0.6667
+    # micro: tp=2 fp=1 fn=2 -> P=2/3, R=1/2, F1=4/7
+    assert m["micro"]["f1"] == round(4 / 7, 4)
+    assert m["macro_f1"] == round((0.5 + 2 / 3) / 2, 4)
+
+
+def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
+    add_code(db, "déqualification", ["déqualifier"])
+    make_doc("e", [(None, "On nous a déqualifiés."), (None, "Rien à signaler.")],
+             kind="observation")
+    with db.session() as s:
+        before = s.scalar(select(func.count(Coding.id)))
+    data = cli.json("suggest")
+    assert [{k: r[k] for k in ("document", "segment", "code")} for r in data] == [
+        {"document": "e", "segment": 1, "code": "déqualification"}]
+    assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
+    ev = data[0]["evidence"]
+    assert ev["scorer"] == "qualcode.combine.v1"
+    assert ev["scorers"]["keywords"] == "qualcode.keywords.v1"
+    assert set(ev["contributions"]) == {"base", "keywords", "similarity", "learned"}
+    assert 0.5 <= data[0]["score"] <= 1
+    human = cli.ok("suggest", "--min-score", "0.9")
+    assert "0 suggestions" in human.stderr
+    with db.session() as s:
+        assert s.scalar(select(func.count(Coding.id))) == before
+
+
+def test_suggest_rejects_bad_min_score_and_unknown_code(nlp, cli, db, make_doc):
+    add_code(db, "déqualification", ["déqualifier"])
+    make_doc("e", [(None, "On nous a déqualifiés.")], kind="observation")
+    bad = cli("suggest", "--min-score", "2")
+    assert bad.exit_code == 1 and "between 0 and 1" in bad.stderr
+    unknown = cli("suggest", "--code", "absent")
+    assert unknown.exit_code == 1 and "unknown code" in unknown.stderr
+
+
+def test_evaluate_against_a_coder(nlp, cli, db, make_doc):
+    a = add_code(db, "chiffre", ["indicateur"])
+    add_code(db, "usine", ["cadence"])
+    docs = []
+    for name in ("d1", "d2"):
+        docs.append(make_doc(name, [(None, "Les indicateurs du mois sont mauvais."),
+                                    (None, "La cadence est infernale."),
+                                    (None, "On déjeune ensemble à midi.")],
+                             kind="observation"))
+    with db.session(write=True) as s:
+        coder = Coder(name="ana")
+        s.add(coder)
+        s.flush()
+        for doc_id in docs:
+            seg = s.scalar(select(Segment).where(Segment.document_id == doc_id,
+                                                 Segment.n == 1))
+            s.add(Coding(code_id=a, document_id=doc_id, segment_id=seg.id, start=seg.start,
+                         end=seg.end, coder_id=coder.id))
+    report = cli.json("suggest", "--evaluate")
+    # gold: d1:1 and d2:1 are `chiffre`; both cadence turns are predicted `usine` (2 FP)
+    assert report["coder"] == "ana" and report["segments"] == 6
+    assert report["codebook"]["codes"]["chiffre"]["f1"] == 1.0
+    assert report["codebook"]["codes"]["usine"]["fp"] == 2
+    assert report["codebook"]["micro"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667,
+                                           "tp": 2, "fp": 2, "fn": 0}
+    assert report["learned"] is not None and len(report["curve"]) == 3
+    assert "micro" in cli.ok("suggest", "--evaluate").stdout
