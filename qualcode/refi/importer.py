@@ -156,6 +156,9 @@ class _Importer:
                     for c in sel.codings:
                         self._unplaced(src, sel.guid, sel.start, sel.end, c.code,
                                        "its source was not imported")
+                for c in src.codings:
+                    self._unplaced(src, c.guid, None, None, c.code,
+                                   "its source was not imported")
                 continue
             stored, to_stored = positions.normalise(src.text)
             doc, status = self._document(src, stored)

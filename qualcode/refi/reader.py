@@ -301,6 +301,8 @@ def read_project(archive: QdpxArchive) -> ProjectIn:
                 src.codings = [_coding(e, guid, i) for i, e in enumerate(_children(s, "Coding"))]
             else:
                 src.problem = f"{s.tag} sources are not imported (qualcode keeps text only)"
+                # Their codings are listed as not placed, never dropped silently.
+                src.codings = [_coding(e, guid, i) for i, e in enumerate(s.iter("Coding"))]
             sources.append(src)
 
     notes: dict[str, NoteIn] = {}
