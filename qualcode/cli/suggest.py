@@ -149,11 +149,17 @@ def review(
         return
     total = len(queue)
     counts = {"accept": 0, "reject": 0, "skip": 0}
-    while queue:
-        item = queue[0]
-        show_item(out, item, loop.done, len(queue))
-        key = read_key("[a/r/s/u/q/?] ").lower()
-        if key in ("a", "r", "s"):
+    while True:
+        if not queue:
+            # the last decision can still be undone before leaving
+            key = read_key("All reviewed. [u]ndo the last decision or [q]uit: ").lower()
+            if key != "u":
+                break
+        else:
+            item = queue[0]
+            show_item(out, item, loop.done, len(queue))
+            key = read_key("[a/r/s/u/q/?] ").lower()
+        if key in ("a", "r", "s") and queue:
             from ..suggest.review import ACTIONS
 
             loop.decide(item, ACTIONS[key])

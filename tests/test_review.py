@@ -1,0 +1,127 @@
+"""The review loop: uncertain first, accept/reject/skip/undo/quit with scripted keys."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from qualcode.codebook.lookup import code_key
+from qualcode.models import AuditEntry, Code, Coder, Coding, Segment, Suggestion
+from qualcode.suggest.review import Review, load_queue
+
+
+@pytest.fixture
+def pending(db, make_doc):
+    """Three pending suggestions of one code with scores 0.9, 0.55 and 0.7 (no spaCy)."""
+    make_doc("e", [("Sophie", "Le tableau de bord, encore."),
+                   ("Sophie", "Un indicateur de plus."),
+                   ("Sophie", "Les statistiques du mois.")])
+    with db.session(write=True) as s:
+        code = Code(name="culture du chiffre", norm_name=code_key("culture du chiffre"),
+                    colour="#922B21")
+        s.add(code)
+        s.flush()
+        segs = {n: sid for n, sid in s.execute(select(Segment.n, Segment.id))}
+        for n, score in ((1, 0.9), (2, 0.55), (3, 0.7)):
+            s.add(Suggestion(segment_id=segs[n], code_id=code.id, score=score,
+                             scorer="qualcode.combine.v1",
+                             evidence={"matches": [], "contributions": {"keywords": 0.5}}))
+    return segs
+
+
+def statuses(db):
+    with db.session() as s:
+        return dict(s.execute(select(Segment.n, Suggestion.status).join(
+            Segment, Segment.id == Suggestion.segment_id)).all())
+
+
+def codings(db):
+    with db.session() as s:
+        return [(n, origin, coder) for n, origin, coder in s.execute(
+            select(Segment.n, Coding.origin, Coder.name)
+            .join(Segment, Segment.id == Coding.segment_id)
+            .join(Coder, Coder.id == Coding.coder_id).order_by(Segment.n))]
+
+
+def test_queue_is_uncertain_first(db, pending):
+    with db.session() as s:
+        assert [(i.n, i.score) for i in load_queue(s)] == [(2, 0.55), (3, 0.7), (1, 0.9)]
+
+
+def test_accept_reject_skip_then_undo_and_quit(cli, db, pending):
+    result = cli.ok("review", "--coder", "ana", input="a\nr\ns\nu\nq\n")
+    # 0.55 accepted, 0.7 rejected, 0.9 skipped then undone, then quit
+    assert statuses(db) == {2: "accepted", 3: "rejected", 1: "pending"}
+    assert codings(db) == [(2, "suggestion", "ana")]
+    assert "culture du chiffre" in result.stdout
+    assert "Le tableau de bord, encore." in result.stdout
+    assert "Reviewed 2 of 3: 1 accepted, 1 rejected, 0 skipped; 1 left." in result.stderr
+    with db.session() as s:
+        decided_by = s.scalar(select(Coder.name).join(
+            Suggestion, Suggestion.decided_by == Coder.id).where(Suggestion.status ==
+                                                                  "accepted"))
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert decided_by == "ana"
+    assert actions == ["suggestion accept", "suggestion reject", "suggestion skip",
+                       "suggestion undo"]
+
+
+def test_undo_of_accept_removes_the_coding_exactly(cli, db, pending):
+    cli.ok("review", "--coder", "ana", input="a\nu\nq\n")
+    assert codings(db) == []
+    assert statuses(db) == {1: "pending", 2: "pending", 3: "pending"}
+    with db.session() as s:
+        sug = s.scalar(select(Suggestion).join(Segment).where(Segment.n == 2))
+        assert sug.decided_by is None and sug.decided_at is None
+
+
+def test_interrupted_review_resumes_without_asking_again(cli, db, pending):
+    cli.ok("review", input="r\n")  # end of input reads as quit
+    assert statuses(db)[2] == "rejected"
+    second = cli.ok("review", input="s\ns\n")
+    assert statuses(db) == {2: "rejected", 3: "skipped", 1: "skipped"}
+    assert "Reviewed 2 of 2" in second.stderr
+    assert "Nothing to review" in cli.ok("review", input="a\n").stderr
+    # skipped is never a negative answer: they come back on request
+    cli.ok("review", "--skipped", input="a\n")
+    assert codings(db) == [(3, "suggestion", "testeur")]
+
+
+def test_help_and_unknown_keys_do_not_decide(cli, db, pending):
+    result = cli.ok("review", input="?\nx\nq\n")
+    assert "a accept" in result.stderr
+    assert statuses(db) == {1: "pending", 2: "pending", 3: "pending"}
+
+
+def test_review_filters_by_code_and_skips_coded_segments(cli, db, pending):
+    with db.session(write=True) as s:
+        other = Code(name="autre", norm_name="autre")
+        s.add(other)
+        s.flush()
+        seg1 = s.scalar(select(Segment).where(Segment.n == 1))
+        s.add(Suggestion(segment_id=seg1.id, code_id=other.id, score=0.5, evidence={}))
+        coder = Coder(name="ana")
+        s.add(coder)
+        s.flush()
+        chiffre = s.scalar(select(Code.id).where(Code.name == "culture du chiffre"))
+        seg3 = s.scalar(select(Segment).where(Segment.n == 3))
+        s.add(Coding(code_id=chiffre, document_id=seg3.document_id, segment_id=seg3.id,
+                     start=seg3.start, end=seg3.end, coder_id=coder.id))
+    with db.session() as s:
+        assert [(i.n, i.code) for i in load_queue(s, code="Culture du chiffre")] == [
+            (2, "culture du chiffre"), (1, "culture du chiffre")]
+    cli.ok("review", "--code", "autre", input="a\n")
+    with db.session() as s:
+        assert s.scalar(select(func.count(Coding.id)).where(Coding.code_id == other.id)) == 1
+
+
+def test_review_service_without_terminal(db, pending):
+    loop = Review(db, coder="ana")
+    queue = loop.queue()
+    loop.decide(queue[0], "accept")
+    loop.decide(queue[1], "skip")
+    assert loop.undo().action == "skip"
+    assert loop.undo().action == "accept"
+    assert loop.undo() is None
+    assert statuses(db) == {1: "pending", 2: "pending", 3: "pending"}
+    assert codings(db) == []
