@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import JsonOpt, console, escape, info, session
+from .common import JsonOpt, console, escape, session
 
 if TYPE_CHECKING:
     from ..export.tables import Report
@@ -30,6 +30,11 @@ OutputOpt = Annotated[Path | None, typer.Option(
 MAX_TERMINAL_WARNINGS = 5
 
 
+def _status(message: str) -> None:
+    """A status line on stderr, never wrapped (paths stay copyable)."""
+    typer.echo(message, err=True)
+
+
 def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool) -> None:
     """Print or write a report in the chosen format; terminal tables by default."""
     from ..export.render import choose_format, write_report
@@ -42,7 +47,7 @@ def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool
     if text is not None:
         typer.echo(text, nl=False)
     else:
-        info(f"Wrote {output} ({chosen}).")
+        _status(f"Wrote {output} ({chosen}).")
 
 
 def _print_tables(report: Report) -> None:
@@ -99,7 +104,7 @@ def cooccurrence(
         from ..export.plot import plot_heatmaps
 
         for path in plot_heatmaps(result, plot):
-            info(f"Wrote {path}")
+            _status(f"Wrote {path}")
     _emit(to_report(result), format_, output, json_)
 
 

@@ -42,28 +42,43 @@ def plot_heatmaps(result: Any, path: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = heatmap_paths(path, [t.group for t in result.tables])
-    for table, out in zip(result.tables, paths, strict=True):
-        n = len(table.codes)
-        size = max(4.0, 0.55 * n + 2.5)
-        fig, ax = plt.subplots(figsize=(size, size * 0.9))
-        matrix = table.matrix.astype(float)
-        image = ax.imshow(matrix, cmap="Blues", vmin=0)
-        ax.set_xticks(range(n), labels=table.codes, rotation=45, ha="right")
-        ax.set_yticks(range(n), labels=table.codes)
-        top = matrix.max() if matrix.size else 0
-        font = 9 if n <= 12 else 6
-        for i in range(n):
-            for j in range(n):
-                value = matrix[i, j]
-                text = (f"{int(value)}" if result.measure == "count"
-                        else f"{value:.1f}" if result.measure == "row-pct" else f"{value:.2f}")
-                ax.text(j, i, text, ha="center", va="center", fontsize=font,
-                        color="white" if top and value > 0.6 * top else "black")
-        where = table.group if not result.by or table.group == "(all)" \
-            else f"{result.by} = {table.group}"
-        ax.set_title(f"{where}: {table.units} {result.unit}s, {result.measure}")
-        fig.colorbar(image, ax=ax, shrink=0.8)
-        fig.tight_layout()
-        fig.savefig(out)
-        plt.close(fig)
+    # SVG text stays text (editable, searchable, accents intact) instead of outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        for table, out in zip(result.tables, paths, strict=True):
+            _draw(plt, result, table, out)
     return paths
+
+
+def _draw(plt: Any, result: Any, table: Any, out: Path) -> None:
+    """One heatmap: the group's matrix with its values written in the cells."""
+    import numpy as np
+
+    n = len(table.codes)
+    size = max(4.0, 0.55 * n + 2.5)
+    fig, ax = plt.subplots(figsize=(size, size * 0.9))
+    matrix = table.matrix.astype(float)
+    # The diagonal (each code's own frequency) would swamp the colour scale of the pairs:
+    # it is drawn grey, with its value.
+    diagonal = np.eye(n, dtype=bool)
+    shown = np.ma.masked_array(matrix, mask=diagonal) if n > 1 else np.ma.masked_array(matrix)
+    vmax = float(shown.max()) if shown.count() and shown.max() > 0 else 1.0
+    cmap = plt.get_cmap("Blues").copy()
+    cmap.set_bad("#dddddd")
+    image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
+    ax.set_xticks(range(n), labels=table.codes, rotation=45, ha="right")
+    ax.set_yticks(range(n), labels=table.codes)
+    font = 9 if n <= 12 else 6
+    for i in range(n):
+        for j in range(n):
+            value = matrix[i, j]
+            text = (f"{int(value)}" if result.measure == "count"
+                    else f"{value:.1f}" if result.measure == "row-pct" else f"{value:.2f}")
+            ax.text(j, i, text, ha="center", va="center", fontsize=font,
+                    color="white" if not diagonal[i, j] and value > 0.6 * vmax else "black")
+    where = table.group if not result.by or table.group == "(all)" \
+        else f"{result.by} = {table.group}"
+    ax.set_title(f"{where}: {table.units} {result.unit}s, {result.measure}")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=150)
+    plt.close(fig)

@@ -84,7 +84,10 @@ def tex_escape(text: str) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower() or "table"
+    """ASCII label key: pdfLaTeX chokes on accents inside \\label."""
+    from ..textutil import norm_name
+
+    return re.sub(r"[^a-z0-9]+", "-", norm_name(text)).strip("-") or "table"
 
 
 def to_latex(report: Report) -> str:
