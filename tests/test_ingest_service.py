@@ -9,6 +9,7 @@ from qualcode import audit
 from qualcode.corpus.ingest import collect_files, ingest_paths, reanchor
 from qualcode.errors import QualcodeError
 from qualcode.models import (
+    Agent,
     AuditEntry,
     Code,
     Coder,
@@ -134,18 +135,19 @@ def test_replace_refused_when_a_coded_passage_is_gone(db, tmp_path):
 
 
 def test_a_failed_file_leaves_nothing(db, tmp_path, monkeypatch):
-    import qualcode.corpus.agents as agents
+    import qualcode.corpus.documents as documents
 
-    def broken(*_a, **_k):
+    def broken(*_a, **_k):  # fails after the document and its agent link were written
         raise RuntimeError("disque plein")
 
-    monkeypatch.setattr(agents, "relink_speakers", broken)
+    monkeypatch.setattr(documents, "_speaker_agents", broken)
     [result] = ingest_paths(db, [write(tmp_path, "e.txt", V1)], agents=["Hélène"])
     assert result.status == "error" and "disque plein" in result.error
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Document)) == 0
         assert s.scalar(select(func.count()).select_from(Segment)) == 0
         assert s.scalar(select(func.count()).select_from(DocumentAgent)) == 0
+        assert s.scalar(select(func.count()).select_from(Agent)) == 0
 
 
 def test_folders_recurse_with_relative_names(tmp_path):

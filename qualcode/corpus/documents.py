@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
@@ -69,28 +69,53 @@ def add_document(
         doc.guid = guid
     session.add(doc)
     session.flush()
-    insert_segments(session, doc.id, text, segments)
-    from .agents import link_document_agents, relink_speakers
+    from .agents import link_document_agents
 
     if agents:
         link_document_agents(session, doc, list(agents))
-    relink_speakers(session, [doc.id])
+    # Speaker turns link to agents as `relink_speakers` would, without loading each segment.
+    agent_of = _speaker_agents(session, segments)
+    insert_segments(session, doc.id, text, segments, agent_of)
+    linked = set(session.scalars(
+        select(DocumentAgent.agent_id).where(DocumentAgent.document_id == doc.id)))
+    new_links = sorted(set(agent_of.values()) - linked - {None})
+    if new_links:
+        session.execute(DocumentAgent.__table__.insert(),
+                        [{"document_id": doc.id, "agent_id": a} for a in new_links])
     return doc
 
 
+def _speaker_agents(session: Session, segments: list[SegmentIn]) -> dict[str, int | None]:
+    """Speaker label -> agent id (None when no agent has that name); interviewers excluded."""
+    labels = {seg.speaker for seg in segments if seg.speaker and not seg.is_interviewer}
+    if not labels:
+        return {}
+    keys = {label: norm_name(label) for label in labels}
+    ids = dict(session.execute(select(Agent.norm_name, Agent.id)
+                               .where(Agent.norm_name.in_(set(keys.values())))).all())
+    return {label: ids.get(key) for label, key in keys.items()}
+
+
 def insert_segments(session: Session, document_id: int, text: str,
-                    segments: list[SegmentIn]) -> None:
-    """Bulk-insert a document's segments, numbered from 1 (no ORM object per segment)."""
+                    segments: list[SegmentIn],
+                    agent_of: dict[str, int | None] | None = None) -> None:
+    """Bulk-insert a document's segments, numbered from 1 (no ORM object per segment).
+
+    ``agent_of`` maps speaker labels to agent ids (interviewer turns get none).
+    """
     if not segments:
         return
+    agent_of = agent_of or {}
     rows = [
         {"document_id": document_id, "n": n, "start": seg.start, "end": seg.end,
-         "speaker": seg.speaker, "is_interviewer": seg.is_interviewer, "agent_id": None,
+         "speaker": seg.speaker, "is_interviewer": seg.is_interviewer,
+         "agent_id": None if seg.is_interviewer else agent_of.get(seg.speaker or ""),
          "time_start": seg.time_start, "time_end": seg.time_end,
          "text_hash": sha256_text(text[seg.start:seg.end])}
         for n, seg in enumerate(segments, 1)
     ]
-    session.execute(insert(Segment), rows)
+    # Core executemany: the ORM bulk path costs more than the insert itself here.
+    session.connection().execute(Segment.__table__.insert(), rows)
 
 
 def get_document(session: Session, name: str) -> Document:

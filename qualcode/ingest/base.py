@@ -35,9 +35,12 @@ class Parsed:
         Press articles repeat their teaser and notes get pasted twice: repeated paragraphs
         inflate counts, so ingest reports them (it never drops them).
         """
+        # Stored text is already normalised (lines joined), so equal paragraphs are equal
+        # strings: group by text first and count words only for the rare repeats.
         seen: dict[str, list[int]] = {}
+        text = self.text
         for n, seg in enumerate(self.segments, 1):
-            words = self.text[seg.start:seg.end].casefold().split()
-            if len(words) >= DUPLICATE_MIN_WORDS:
-                seen.setdefault(" ".join(words), []).append(n)
-        return [ns for ns in seen.values() if len(ns) > 1]
+            if seg.end - seg.start >= 2 * DUPLICATE_MIN_WORDS:
+                seen.setdefault(text[seg.start:seg.end].casefold(), []).append(n)
+        return [ns for key, ns in seen.items()
+                if len(ns) > 1 and len(key.split()) >= DUPLICATE_MIN_WORDS]

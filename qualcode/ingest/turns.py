@@ -60,6 +60,11 @@ def interviewer_keys(extra: tuple[str, ...] = ()) -> frozenset[str]:
     return frozenset(norm_name(label) for label in (*INTERVIEWER_LABELS, *extra) if label)
 
 
+@lru_cache(maxsize=4096)
+def _key(name: str) -> str:
+    return norm_name(name)
+
+
 def parse_time(stamp: str) -> float:
     """`01:02:03` -> 3723.0, `12:34` (minutes:seconds) -> 754.0, `00:05,5` -> 5.5."""
     parts = stamp.replace(",", ".").split(":")
@@ -77,7 +82,7 @@ def match_label(line: str, interviewers: frozenset[str]) -> Label | None:
     name = m.group("name")
     if len(name) > MAX_LABEL_CHARS:
         return None
-    key = norm_name(name)
+    key = _key(name)
     is_interviewer = key in interviewers
     if not is_interviewer:
         if key in NOT_SPEAKERS:
@@ -106,8 +111,8 @@ def find_labels(lines: list[str], interviewers: frozenset[str]) -> dict[int, Lab
 def is_transcript(labels: dict[int, Label]) -> bool:
     if len(labels) < 2:
         return False
-    first = norm_name(next(iter(labels.values())).speaker)
-    return any(norm_name(label.speaker) != first for label in labels.values())
+    first = _key(next(iter(labels.values())).speaker)
+    return any(_key(label.speaker) != first for label in labels.values())
 
 
 def segment_text(
