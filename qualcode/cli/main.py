@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from . import admin, analysis, codebook, coding, corpus, ingest, refi, suggest, team
+from . import admin, analysis, codebook, coding, corpus, demo, ingest, refi, suggest, team
 from .common import STATE, err_console
 
 
@@ -84,7 +84,7 @@ def main(
     STATE.db = db
 
 
-for module in (corpus, ingest, codebook, coding, suggest, analysis, refi, admin, team):
+for module in (corpus, ingest, codebook, coding, suggest, analysis, demo, refi, admin, team):
     module.register(app)
 
 

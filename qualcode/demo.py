@@ -1,0 +1,147 @@
+"""Build the demo project: the fictional corpus, the default codebook, gold codings,
+suggestions, and the tables a thesis would take away, written into one folder."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .db import open_db
+from .errors import InvalidInput
+
+DEMO_DB = "demo.db"
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".vtt", ".srt", ".trs")
+
+
+def _candidates() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    return [Path.cwd(), here.parent, Path(sys.prefix) / "share" / "qualcode"]
+
+
+def find_demo_data() -> tuple[Path, Path]:
+    """The demo corpus folder and the default codebook: in the current folder (a checkout),
+    next to the package (an editable install), or under <prefix>/share/qualcode."""
+    for root in _candidates():
+        corpus, codebook = root / "corpora" / "demo", root / "codebooks" / "guichet.yaml"
+        if (corpus / "agents.csv").is_file() and codebook.is_file():
+            return corpus, codebook
+    raise InvalidInput("the demo corpus (corpora/demo) and codebook (codebooks/guichet.yaml) "
+                       "were not found", "run `qualcode demo` from the qualcode checkout")
+
+
+@dataclass
+class DemoReport:
+    folder: Path
+    database: Path
+    documents: int = 0
+    segments: int = 0
+    words: int = 0
+    agents: int = 0
+    codes: int = 0
+    codings: int = 0
+    suggestions: int = 0
+    files: list[Path] = field(default_factory=list)
+    highlights: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_demo(folder: Path, *, progress: Callable[[str], None] | None = None) -> DemoReport:
+    """Rebuild ``folder``/demo.db from scratch and write the tables next to it."""
+    from sqlalchemy import func, select
+
+    from . import models
+    from .analysis.service import agreement_report, cooccurrence_report, crosstab_report
+    from .codebook.service import import_codebook, read_codebook_file
+    from .coding.csvio import import_codings_csv
+    from .corpus.agents import import_agents
+    from .corpus.ingest import ingest_paths
+    from .export import tables
+    from .export.plot import plot_heatmaps
+    from .export.render import write_report
+    from .suggest.service import suggest
+
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    corpus_dir, codebook_file = find_demo_data()
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"{folder} is a file", "give a folder for the demo project")
+    folder.mkdir(parents=True, exist_ok=True)
+    db_file = folder / DEMO_DB
+    for stale in (db_file, folder / f"{DEMO_DB}-wal", folder / f"{DEMO_DB}-shm"):
+        stale.unlink(missing_ok=True)
+    db = open_db(str(db_file))
+    report = DemoReport(folder=folder, database=db_file)
+
+    say("Reading the codebook and the agents")
+    with db.session(write=True) as s:
+        import_codebook(s, read_codebook_file(codebook_file), coder="demo")
+        import_agents(s, corpus_dir / "agents.csv")
+    say("Ingesting interviews and observation notes")
+    files = sorted(p for p in corpus_dir.iterdir()
+                   if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.stem.startswith("README"))
+    failed = [r for r in ingest_paths(db, files) if r.status == "error"]
+    if failed:
+        raise InvalidInput(f"the demo corpus did not ingest: {failed[0].error}")
+    say("Importing the gold codings of two coders")
+    with db.session(write=True) as s:
+        import_codings_csv(s, corpus_dir / "codings.csv", default_coder="ana")
+    say("Computing suggestions with spaCy (fr_core_news_md)")
+    with db.session(write=True) as s:
+        suggest(s)
+
+    say("Writing the tables")
+    with db.session() as s:
+        # The tables use the reference coder; bruno's codings serve the agreement table.
+        cooc = cooccurrence_report(s, by="profil", unit="segment", measure="count",
+                                   coders=["ana"])
+        jaccard = cooccurrence_report(s, by="profil", unit="segment", measure="jaccard",
+                                      coders=["ana"])
+        cross = crosstab_report(s, by="profil", coders=["ana"])
+        agree = agreement_report(s, coders=["ana", "bruno"])
+        for name, model in (("documents", models.Document), ("segments", models.Segment),
+                            ("agents", models.Agent), ("codes", models.Code),
+                            ("codings", models.Coding), ("suggestions", models.Suggestion)):
+            setattr(report, name, s.scalar(select(func.count()).select_from(model)) or 0)
+        report.words = s.scalar(select(func.sum(models.Document.words))) or 0
+
+    outputs: list[tuple[Any, str, str]] = [
+        (tables.cooccurrence_report(cooc), "cooccurrence_profil", "csv md tex xlsx json"),
+        (tables.cooccurrence_report(jaccard), "cooccurrence_profil_jaccard", "md csv"),
+        (tables.crosstab_report(cross, "segments", "col"), "crosstab_profil", "md csv xlsx"),
+        (tables.agreement_report(agree), "agreement_ana_bruno", "md json"),
+    ]
+    for table_report, stem, formats in outputs:
+        for fmt in formats.split():
+            path = folder / f"{stem}.{fmt}"
+            write_report(table_report, fmt, path)
+            report.files.append(path)
+    report.files.extend(plot_heatmaps(cooc, folder / "heatmap_profil.png"))
+    report.highlights = _highlights(cooc, agree)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _highlights(cooc: Any, agree: Any) -> list[str]:
+    """A few sentences a researcher would read first."""
+    lines = []
+    for table in cooc.tables:
+        counts, names = table.counts, table.codes
+        best, pair = 0, None
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if counts[i][j] > best:
+                    best, pair = int(counts[i][j]), (names[i], names[j])
+        if pair:
+            lines.append(f"{table.group}: {table.units} segments; most frequent pair "
+                         f"« {pair[0]} » + « {pair[1]} » ({best} segments)")
+    kappa = agree.overall.kappa
+    if kappa is not None:
+        lines.append(f"agreement ana / bruno over {agree.units} segments: Cohen's kappa "
+                     f"{kappa:.2f}, percent agreement {agree.overall.percent or 0:.0%} "
+                     "(pooled over codes)")
+    return lines
