@@ -58,7 +58,8 @@ SCRIPT = "\n".join([
 def test_scripted_session(cli, db, corpus):
     result = cli.ok("code", E, input=SCRIPT)
     out = result.stdout
-    assert "entretien_01.txt · segment 1/5" in out
+    assert "entretien_01.txt · segment 1/5\nE (interviewer)\n" in out
+    assert "segment 2/5\nHélène (centre: Nord, profil: social)\nLes usagers" in out
     assert "suggestion 1: attente 0.80 (words: «guichet»)" in out
     assert "Accepted attente." in out
     assert "Undone: apply attente to entretien_01.txt:3 (testeur)" in out

@@ -94,7 +94,7 @@ def test_bad_filters(cli, coded, args, message):
 
 def test_rich_rendering_shows_provenance_and_codes(cli, coded):
     out = cli.ok("segments", "--code", "discrédit", "--where", "profil=social").stdout
-    assert "entretien_01.txt:4  Hélène (social)  discrédit mépris" in out
+    assert "entretien_01.txt:4  Hélène (social)  discrédit · mépris" in out
     assert "La direction ne nous écoute pas" in out
     assert "Hélène (social) & Marc (pragmatique)" in out
 

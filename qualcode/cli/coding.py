@@ -220,7 +220,7 @@ def _print_segments(rows: list[dict], colours: dict, words: str | None,
     keys = profile_keys(rows, where_keys)
     for row in rows:
         who = speaker_label(row, keys)
-        codes = " ".join(f"[{code_style(colours.get(c))}]{escape(c)}[/]" for c in row["codes"])
+        codes = " · ".join(f"[{code_style(colours.get(c))}]{escape(c)}[/]" for c in row["codes"])
         out.print(f"\n[bold cyan]{escape(row['document'])}:{row['segment']}[/]"
                   f"{'  ' + escape(who) if who else ''}  {codes}")
         out.print(_highlight(row["text"], words))

@@ -203,6 +203,8 @@ class CodingSession:
             who += " (interviewer)"
         profiles = [f"{name}" + (" (" + ", ".join(f"{k}: {v}" for k, v in attrs) + ")"
                                  if attrs else "") for name, attrs in cur["agents"]]
+        if cur["agents"] and [name for name, _a in cur["agents"]] == [seg.speaker]:
+            who = ""  # the agent's name already says who speaks
         line = " · ".join(p for p in [who, " & ".join(profiles)] if p)
         if line:
             out.print(f"[bold]{_esc(line)}[/]")
