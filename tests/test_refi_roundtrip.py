@@ -179,3 +179,43 @@ def test_export_structure(project: Database, tmp_path: Path) -> None:
         assert interview.get("plainTextPath") == f"internal://{interview.get('guid')}.txt"
     raw = zipfile.ZipFile(path).read("project.qde").decode()
     assert "Comparer Nord et Sud.&#13;\nPuis relire." in raw  # a CR survives XML parsing
+
+
+def test_demo_corpus_round_trip(db: Database, tmp_path: Path) -> None:
+    """The demo project (ingested files, codebook, agents, two coders' codings) survives
+    export -> import -> export, segments and speakers included."""
+    from qualcode.codebook.service import read_codebook_file
+    from qualcode.coding.csvio import import_codings_csv
+    from qualcode.corpus.agents import import_agents
+    from qualcode.corpus.ingest import ingest_paths
+    from qualcode.demo import SUPPORTED_SUFFIXES, find_demo_data
+
+    corpus_dir, codebook_file = find_demo_data()
+    with db.session(write=True) as s:
+        import_codebook(s, read_codebook_file(codebook_file), coder="demo")
+        import_agents(s, corpus_dir / "agents.csv")
+    files = sorted(p for p in corpus_dir.iterdir()
+                   if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.stem.startswith("README"))
+    ingest_paths(db, files)
+    with db.session(write=True) as s:
+        import_codings_csv(s, corpus_dir / "codings.csv", default_coder="ana")
+    first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
+    with db.session() as s:
+        counts = export_qdpx(s, first)
+    assert counts["codings"] > 100 and counts["sources"] == len(files)
+    assert_valid(first)
+    fresh = open_db(str(tmp_path / "fresh.db"))
+    with fresh.session(write=True) as s:
+        report = import_qdpx(s, first)
+    assert report["unplaced"] == [] and report["codings"]["added"] == counts["codings"]
+    before, after = snapshot(db), snapshot(fresh)
+    for key in ("documents", "segments", "agents", "attributes", "document_agents", "coders",
+                "codings", "memos", "sets"):
+        assert after[key] == before[key], key
+    # Examples and keywords have no place in REFI: the rest of each code travels.
+    assert after["codes"] == before["codes"]
+    with fresh.session() as s:
+        export_qdpx(s, second)
+    a = zipfile.ZipFile(first).read("project.qde")
+    b = zipfile.ZipFile(second).read("project.qde")
+    assert _without_stamp(a) == _without_stamp(b)
