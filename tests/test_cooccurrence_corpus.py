@@ -110,6 +110,20 @@ def tables(data: dict) -> dict[str, dict]:
     return {t["group"]: t for t in data["tables"]}
 
 
+def test_segment_agents_follow_the_corpus_rule(corpus):
+    """The vectorised segment -> agents pairs equal `corpus.agents.segment_agents`."""
+    from qualcode.analysis.units import load_corpus
+    from qualcode.corpus.agents import segment_agents
+
+    with corpus.session() as s:
+        expected = {(sid, aid) for sid, aids in segment_agents(s).items() for aid in aids}
+        c = load_corpus(s)
+    seg, agent = c.seg_agent
+    got = {(int(c.seg_ids[i]), int(c.agent_ids[a])) for i, a in zip(seg, agent, strict=True)}
+    assert got == expected
+    assert len(expected) == 11  # H2 H4, M1 M3, O1-O3 twice, Z1
+
+
 def test_segment_counts_per_profile(corpus, cli):
     data = cli.json("cooccurrence", "--by", "profil")
     assert (data["by"], data["unit"], data["measure"]) == ("profil", "segment", "count")

@@ -110,7 +110,7 @@ def cooccurrence_report(session: Session, *, by: str | None, unit: str = "segmen
     columns = U.choose_columns(session, corpus.tree, codes, rollup)
     units = U.build_units(corpus, U.segment_presence(corpus, columns), unit)
     groups, membership = (U.group_membership(units, values) if values is not None
-                          else ([], np.zeros((len(units.labels), 0), dtype=bool)))
+                          else ([], np.zeros((len(units.presence), 0), dtype=bool)))
     tables = cooccurrence_tables(units.presence, membership, groups, columns.names,
                                  measure)
     return CooccurrenceResult(by, unit, measure, rollup,

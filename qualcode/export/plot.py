@@ -62,8 +62,7 @@ def _draw(plt: Any, result: Any, table: Any, out: Path) -> None:
     diagonal = np.eye(n, dtype=bool)
     shown = np.ma.masked_array(matrix, mask=diagonal) if n > 1 else np.ma.masked_array(matrix)
     vmax = float(shown.max()) if shown.count() and shown.max() > 0 else 1.0
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("Blues").with_extremes(bad="#dddddd")
     image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=vmax)
     ax.set_xticks(range(n), labels=table.codes, rotation=45, ha="right")
     ax.set_yticks(range(n), labels=table.codes)
