@@ -77,7 +77,8 @@ def add_document(
     agent_of = _speaker_agents(session, segments)
     insert_segments(session, doc.id, text, segments, agent_of)
     linked = set(session.scalars(
-        select(DocumentAgent.agent_id).where(DocumentAgent.document_id == doc.id)))
+        select(DocumentAgent.agent_id).where(DocumentAgent.document_id == doc.id))
+    ) if agents else set()
     new_links = sorted(set(agent_of.values()) - linked - {None})
     if new_links:
         session.execute(DocumentAgent.__table__.insert(),

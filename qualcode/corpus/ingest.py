@@ -115,12 +115,18 @@ def ingest_paths(
     batch = batch or collect_files(paths)
     results = list(batch.errors)
     with db.session() as s:
-        known = dict(s.execute(select(Document.name, Document.content_hash)).all())
+        stored = _stored(s)
+    known = {name: row[0] for name, row in stored.items()}
     total = len(batch.files)
     options = {"kind": kind, "agents": tuple(agents), "replace": replace, "coder": coder}
     for i, (path, name, prepared) in enumerate(
             _prepared(batch.files, known, encoding, tuple(interviewers)), 1):
-        results.append(_store_one(db, path, name, prepared, known, options))
+        if prepared.parsed is None and prepared.error is None and name in stored:
+            _hash, count, words, enc, doc_kind = stored[name]
+            results.append(IngestResult(name, str(path), "unchanged", count, words, enc,
+                                        doc_kind))
+        else:
+            results.append(_store_one(db, path, name, prepared, known, options))
         if progress is not None:
             progress(i, total, name)
     return results
@@ -202,6 +208,15 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
     except Exception as exc:  # one broken file must not stop a batch of hundreds
         return IngestResult(name, str(path), "error",
                             error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _stored(session: Session) -> dict[str, tuple[str, int, int, str, str]]:
+    """Name -> (content hash, segments, words, encoding, kind) of every stored document."""
+    rows = session.execute(
+        select(Document.name, Document.content_hash, func.count(Segment.id), Document.words,
+               Document.encoding, Document.kind)
+        .outerjoin(Segment, Segment.document_id == Document.id).group_by(Document.id))
+    return {name: (h, count, words, enc, kind) for name, h, count, words, enc, kind in rows}
 
 
 def _unchanged(session: Session, name: str, path: Path) -> IngestResult:
