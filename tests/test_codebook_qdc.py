@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import func, select
 
@@ -227,6 +229,20 @@ def test_inclusion_and_exclusion_travel_inside_description():
                                        "La fatigue seule.")
     assert split_description("Inclusion: seulement ça") == ("", "seulement ça", "")
     assert split_description("Un texte libre.") == ("Un texte libre.", "", "")
+
+
+_para = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"),
+                max_size=30).filter(
+    lambda t: not any(line.lower().lstrip().startswith(("inclusion", "exclusion"))
+                      for line in t.split("\n")))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_para, _para, _para)
+def test_description_layout_round_trip_property(definition, inclusion, exclusion):
+    code = CodeSpec(name="c", description=definition, inclusion=inclusion, exclusion=exclusion)
+    assert split_description(compose_description(code)) == (
+        definition.strip(), inclusion.strip(), exclusion.strip())
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -210,3 +210,16 @@ def test_latex_escapes_special_characters_and_keeps_accents(db, tmp_path):
     assert r"\subsection*{perte de sens}" in text
     assert r"\subsubsection*{l’absurde}" in text
     assert r"\begin{quote}« Je tamponne, c’est tout. »\end{quote}" in text
+
+
+def test_sets_round_trip_through_the_database_in_tree_order(db):
+    text = BOOK + "sets:\n  - name: à relire\n    description: Codes discutés.\n" \
+                  "    codes: [stratégies, routine]\n  - name: vide\n"
+    _import(db, text)
+    with db.session() as s:
+        loaded = load_codebook(s)
+    assert [(x.name, x.description, x.members) for x in loaded.sets] == [
+        ("à relire", "Codes discutés.", ["routine", "stratégies"]), ("vide", "", [])]
+    _import(db, text)  # importing again adds no member twice
+    with db.session() as s:
+        assert load_codebook(s).sets == loaded.sets

@@ -203,6 +203,8 @@ def delete(
         extra.append(f"{report['codings']} codings deleted")
     if report["subcodes"]:
         extra.append(f"{report['subcodes']} sub-codes moved up")
+    if report["memos"]:
+        extra.append(f"{report['memos']} memos on it deleted")
     info(f"Deleted code {report['code']!r}" + (f" ({', '.join(extra)})" if extra else "")
          + ". `qualcode undo` reverts it.")
 

@@ -230,13 +230,14 @@ def load_codebook(session: Session) -> Codebook:
             book.codes.append(specs[c.id])
         else:
             specs[c.parent_id].children.append(specs[c.id])
-    names = {c.id: c.name for c in codes}
-    members: dict[int, list[str]] = defaultdict(list)
+    order = {id(spec): n for n, (spec, _) in enumerate(book.walk())}
+    members: dict[int, list[CodeSpec]] = defaultdict(list)
     for set_id, code_id in session.execute(select(CodeSetMember.set_id, CodeSetMember.code_id)):
-        members[set_id].append(names[code_id])
+        members[set_id].append(specs[code_id])
     for s in session.scalars(select(CodeSet).order_by(CodeSet.id)):
+        in_tree_order = sorted(members[s.id], key=lambda spec: order[id(spec)])
         book.sets.append(CodeSetSpec(name=s.name, description=s.description, guid=s.guid,
-                                     members=sorted(members[s.id], key=code_key)))
+                                     members=[spec.name for spec in in_tree_order]))
     return book
 
 
