@@ -75,3 +75,13 @@ def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(text)
+
+
+def backup_before(reason: str) -> None:
+    """Keep a copy of a SQLite corpus before a risky command, and say where it is."""
+    from ..maintenance import auto_backup
+
+    db = database(create=False)
+    path = auto_backup(db, reason)
+    if path is not None:
+        info(f"Backup before {reason}: {path}")
