@@ -1,0 +1,164 @@
+"""Hostile and broken input: the tool's own clear error or a correct result, never a crash,
+and nothing changed in the corpus when the input is refused."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from qualcode import models
+from qualcode.codebook.qdc import read_qdc_bytes
+from qualcode.coding.csvio import import_codings_csv
+from qualcode.corpus.agents import read_agents_csv
+from qualcode.errors import QualcodeError
+
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+cells = st.one_of(
+    st.text(alphabet=string.printable + "éèàçœ’«»\u00a0\x00", max_size=12),
+    st.sampled_from(["entretien.txt", "1", "2", "99", "-1", "0", "discrédit", "Discrédit",
+                     "inconnu", "=cmd|' /C calc'!A0", "", "3:9", "1e3"]),
+)
+csv_lines = st.lists(st.lists(cells, min_size=0, max_size=6), max_size=8)
+headers = st.sampled_from([
+    "document,segment,code,coder", "document,start,end,code,coder", "document;segment;code",
+    "doc,seg,code", "", "document,segment,code,coder,extra",
+])
+
+
+def _corpus(make_doc, db) -> None:
+    """Built once per test function (hypothesis reuses function-scoped fixtures)."""
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(models.Document)):
+            return
+    make_doc("entretien.txt", [("E", "Et alors ?"), ("Hélène", "On nous regarde de travers.")])
+    with db.session(write=True) as s:
+        s.add(models.Code(name="discrédit", norm_name="discrédit"))
+
+
+def _codings(db) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(models.Coding))
+
+
+@FUZZ
+@given(header=headers, rows=csv_lines, separator=st.sampled_from([",", ";"]),
+       encoding=st.sampled_from(["utf-8", "cp1252", "utf-16"]))
+def test_code_import_fuzz_never_crashes_and_all_or_nothing(make_doc, db, tmp_path, header,
+                                                           rows, separator, encoding):
+    _corpus(make_doc, db)
+    text = header + "\n" + "\n".join(separator.join(r) for r in rows) + "\n"
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(text.encode(encoding, errors="replace"))
+    before = _codings(db)
+    try:
+        with db.session(write=True) as s:
+            report = import_codings_csv(s, path, default_coder="ana")
+    except QualcodeError:
+        assert _codings(db) == before
+    else:
+        assert isinstance(report, dict)
+        assert _codings(db) >= before
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_agents_csv_fuzz_bytes(tmp_path, data):
+    path = tmp_path / "agents.csv"
+    path.write_bytes(data)
+    try:
+        rows = read_agents_csv(path)
+    except QualcodeError:
+        return
+    for name, attrs in rows:
+        assert name.strip() and isinstance(attrs, dict)
+
+
+xml_fragments = st.lists(st.sampled_from([
+    "<?xml version='1.0' encoding='utf-8'?>", "<CodeBook xmlns='urn:QDA-XML:codebook:1.0'>",
+    "<Codes>", "</Codes>", "<Code guid='{ABC}' name='perte de sens' isCodable='true'>",
+    "<Code name='sans guid'>", "</Code>", "<Description>déf &amp; co</Description>",
+    "<Sets/>", "</CodeBook>", "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>", "&e;",
+    "<Code guid='x' name=''>", "\x00", "é", "<Set name='groupe'><MemberCode guid='abc'/></Set>",
+]), max_size=14)
+
+
+@FUZZ
+@given(parts=xml_fragments)
+def test_qdc_reader_fuzz_never_crashes(parts):
+    try:
+        book = read_qdc_bytes("".join(parts).encode("utf-8"))
+    except QualcodeError:
+        return
+    for code, _parent in book.walk():
+        assert code.name
+
+
+def test_ingest_refuses_nul_bytes_and_changes_nothing(cli, tmp_path):
+    cli.ok("init")
+    bad = tmp_path / "notes.txt"
+    bad.write_bytes(b"Une ligne.\n" + b"\x00\x01\x02" * 50)
+    result = cli("ingest", bad)
+    assert result.exit_code == 1
+    assert "notes.txt" in result.stderr
+    assert cli.json("docs", "list") == []
+
+
+def test_invalid_utf8_with_surrogate_bytes_is_read_without_crash(cli, tmp_path):
+    weird = tmp_path / "bizarre.txt"
+    weird.write_bytes(b"Premier paragraphe \xed\xa0\x80 et suite.\n\nSecond paragraphe.\n")
+    result = cli("ingest", weird, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = cli.json("docs", "show", "bizarre.txt")
+    assert len(doc["segments"]) == 2
+    assert all(not ("\ud800" <= ch <= "\udfff") for ch in doc["text"])
+
+
+def test_very_long_line_is_one_paragraph(cli, tmp_path):
+    long_file = tmp_path / "long.txt"
+    long_file.write_text("mot " * 300_000, encoding="utf-8")
+    cli.ok("ingest", long_file)
+    (doc,) = cli.json("docs", "list")
+    assert doc["segments"] == 1 and doc["words"] == 300_000
+
+
+def test_names_with_slashes_and_dots_stay_names(cli, tmp_path, make_doc):
+    make_doc("obs.txt", [(None, "Le guichet ouvre.")], kind="observation")
+    cli.ok("codebook", "add", "../../etc/passwd")
+    names = [c["name"] for c in cli.json("codebook", "show")]
+    assert "../../etc/passwd" in names
+    out = tmp_path / "livre.yaml"
+    cli.ok("codebook", "export", out)
+    assert out.exists() and not (tmp_path.parent / "etc").exists()
+
+
+def test_formula_payloads_are_neutralised_in_csv_exports(cli, make_doc, tmp_path):
+    make_doc("formules.txt", [(None, "=cmd|' /C calc'!A0 et la suite")], kind="observation")
+    cli.ok("codebook", "add", "=HYPERLINK(\"http://x\")")
+    cli.ok("code", "apply", "formules.txt:1", "=HYPERLINK(\"http://x\")")
+    out = tmp_path / "codings.csv"
+    cli.ok("code", "export", out)
+    for line in out.read_text(encoding="utf-8").splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.strip('"').startswith(("=", "+", "@"))
+
+
+def test_csv_export_path_is_the_users_choice(tmp_path: Path):
+    # Writing outside the current folder is allowed (the user names the file), but a missing
+    # folder is a clear error rather than a traceback.
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    db = tmp_path / "c.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "init"]).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "code", "export",
+                                 str(tmp_path / "absent" / "x.csv")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
