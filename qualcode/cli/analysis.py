@@ -12,20 +12,24 @@ from .common import JsonOpt, console, escape, session
 if TYPE_CHECKING:
     from ..export.tables import Report
 
-ByOpt = Annotated[str | None, typer.Option("--by", help="Agent attribute that makes the groups "
-                                           "(e.g. profil); one table per value plus (all).")]
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", metavar="ATTR",
+    help="Agent attribute that makes the groups (e.g. profil); one table per value plus (all).")]
 CodesOpt = Annotated[list[str] | None, typer.Option(
-    "--codes", help="Codes to tabulate, comma-separated or repeated (default: top-level codes).")]
+    "--codes", metavar="A,B",
+    help="Codes to tabulate, comma-separated or repeated (default: top-level codes).")]
 RollupOpt = Annotated[bool, typer.Option(
-    "--rollup/--no-rollup", help="Count sub-codes in their parent code (default) or keep each "
-    "code on its own.")]
+    "--rollup/--no-rollup",
+    help="Count sub-codes in their parent code (default) or keep each code on its own.")]
 CodersOpt = Annotated[list[str] | None, typer.Option(
-    "--coder", "-c", help="Count only this coder's codings (repeatable; default: all coders).")]
+    "--coder", "-c", metavar="NAME",
+    help="Count only this coder's codings (repeatable; default: all coders).")]
 FormatOpt = Annotated[str | None, typer.Option(
-    "--format", "-f", help="csv, md, tex, xlsx or json (default: tables on the terminal, or "
-    "the suffix of -o).")]
+    "--format", "-f", metavar="FORMAT",
+    help="csv, md, tex, xlsx or json (default: tables on the terminal, or the suffix of -o).")]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file instead of stdout (required for xlsx).")]
+    "--output", "-o", metavar="PATH",
+    help="Write to this file instead of stdout (required for xlsx).")]
 
 MAX_TERMINAL_WARNINGS = 5
 
@@ -78,14 +82,17 @@ def _print_tables(report: Report) -> None:
 
 def cooccurrence(
     by: ByOpt = None,
-    unit: Annotated[str, typer.Option(help="segment, document or agent.")] = "segment",
-    measure: Annotated[str, typer.Option(help="count, jaccard or row-pct.")] = "count",
+    unit: Annotated[str, typer.Option(
+        metavar="UNIT", help="segment, document or agent.")] = "segment",
+    measure: Annotated[str, typer.Option(
+        metavar="MEASURE", help="count, jaccard or row-pct.")] = "count",
     codes: CodesOpt = None,
     rollup: RollupOpt = True,
     coder: CodersOpt = None,
     format_: FormatOpt = None,
     output: OutputOpt = None,
     plot: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -109,12 +116,15 @@ def cooccurrence(
 
 
 def crosstab(
-    by: Annotated[str, typer.Option("--by", help="Agent attribute (e.g. profil).")],
+    by: Annotated[str, typer.Option("--by", metavar="ATTR",
+                                    help="Agent attribute (e.g. profil).")],
     measure: Annotated[str, typer.Option(
+        metavar="MEASURE",
         help="segments or agents (distinct agents); both are in csv and json.")] = "segments",
     percent: Annotated[str, typer.Option(
-        help="col (share of the group's units), row (share of the code's units), both or "
-        "none.")] = "col",
+        metavar="WHICH",
+        help="col (share of the group's units), row (share of the code's units), both or none."
+    )] = "col",
     codes: CodesOpt = None,
     rollup: RollupOpt = True,
     coder: CodersOpt = None,
@@ -144,7 +154,7 @@ def crosstab(
 
 def agreement(
     coders: Annotated[tuple[str, str] | None, typer.Option(
-        "--coders", help="The two coders to compare: --coders A B.")] = None,
+        "--coders", metavar="A B", help="The two coders to compare: --coders A B.")] = None,
     codes: CodesOpt = None,
     rollup: Annotated[bool, typer.Option(
         "--rollup", help="Compare top-level codes (sub-codes rolled up) instead of each code.")
