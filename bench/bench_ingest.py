@@ -74,7 +74,7 @@ def generate(folder: Path, n: int, seed: int = 7) -> int:
     return total
 
 
-def run_one(n: int, profile: bool) -> dict:
+def run_one(n: int, profile: bool, drop_index: str | None = None) -> dict:
     from qualcode.corpus.ingest import ingest_paths
     from qualcode.db import open_db
 
@@ -83,6 +83,11 @@ def run_one(n: int, profile: bool) -> dict:
         folder.mkdir()
         words = generate(folder, n)
         db = open_db(str(Path(tmp) / "bench.db"))
+        if drop_index:  # experiment: what an index costs the writer
+            from sqlalchemy import text
+
+            with db.session(write=True) as s:
+                s.execute(text(f"DROP INDEX {drop_index}"))
         start = time.perf_counter()
         cpu = time.process_time()
         if profile:
@@ -113,15 +118,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 500, 1000, 2000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--drop-index", metavar="NAME",
+                        help="experiment: drop this index first (e.g. ix_segment_text_hash)")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.profile)))
+        print(json.dumps(run_one(args.one, args.profile, args.drop_index)))
         return
     print(f"{'files':>6} {'words':>10} {'seconds':>8} {'words/s':>10} {'CPU w/s':>10} "
           f"{'re-run s':>9} {'peak RSS':>9}")
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n)] + (["--profile"] if args.profile
                                                                 else [])
+        if args.drop_index:
+            cmd += ["--drop-index", args.drop_index]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)
         if args.profile:
             sys.stderr.write(out.stderr)

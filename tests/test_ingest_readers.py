@@ -223,3 +223,15 @@ def test_bad_files(tmp_path):
         read_path(write(tmp_path, "photo.png", b"\x89PNG"))
     with pytest.raises(InvalidInput, match="cannot read"):
         read_path(tmp_path / "absent.txt")
+
+
+def test_srt_without_speakers_forms_paragraphs_at_pauses(tmp_path):
+    path = write(tmp_path, "conf.srt", (
+        "1\n00:00:00,000 --> 00:00:02,000\nLa réforme de l’accueil\n\n"
+        "2\n00:00:02,000 --> 00:00:04,000\na commencé en mars.\n\n"
+        "3\n00:00:09,000 --> 00:00:11,000\nPersonne ne l’a vue venir.\n"))
+    parsed = read_path(path)
+    assert turns(parsed) == [
+        (None, "La réforme de l’accueil a commencé en mars.", False, 0.0, 4.0),
+        (None, "Personne ne l’a vue venir.", False, 9.0, 11.0),
+    ]
