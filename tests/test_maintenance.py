@@ -77,3 +77,17 @@ def test_check_on_missing_database_is_an_error(cli):
     result = cli("check")
     assert result.exit_code == 1
     assert "no corpus database" in result.stderr
+
+
+def test_risky_commands_leave_a_backup_next_to_the_corpus(cli, db_path, make_doc):
+    make_doc("e.txt", [(None, "Texte.")], kind="observation")
+    cli.ok("codebook", "add", "retrait")
+    cli.ok("codebook", "add", "évitement")
+    result = cli.ok("codebook", "merge", "retrait", "évitement")
+    assert "Backup before codebook merge" in result.stderr
+    backups = list((db_path.parent / (db_path.name + ".backups")).glob("*.db"))
+    assert len(backups) == 1
+    conn = sqlite3.connect(backups[0])
+    names = {row[0] for row in conn.execute("SELECT name FROM code")}
+    conn.close()
+    assert names == {"retrait", "évitement"}  # the state before the merge

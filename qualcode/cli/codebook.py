@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import CoderOpt, JsonOpt, console, escape, info, print_json, session
+from .common import (
+    CoderOpt,
+    JsonOpt,
+    backup_before,
+    console,
+    escape,
+    info,
+    print_json,
+    session,
+)
 
 app = typer.Typer(help="The codebook: import, export, show, edit, compare.",
                   no_args_is_help=True)
@@ -29,6 +38,7 @@ def import_(
     from ..codebook.service import import_codebook, read_codebook_file
 
     book = read_codebook_file(file)
+    backup_before("codebook import")
     with session(write=True) as s:
         report = import_codebook(s, book, coder=coder)
     if json_:
@@ -173,6 +183,7 @@ def merge(
     """
     from ..codebook.service import merge_codes
 
+    backup_before("codebook merge")
     with session(write=True) as s:
         report = merge_codes(s, source=source, target=target, coder=coder)
     if json_:
@@ -196,6 +207,8 @@ def delete(
     """
     from ..codebook.service import delete_code
 
+    if force:
+        backup_before("codebook delete --force")
     with session(write=True) as s:
         report = delete_code(s, name=name, force=force, coder=coder)
     extra = []

@@ -79,9 +79,12 @@ def escape(text: str) -> str:
 
 def backup_before(reason: str) -> None:
     """Keep a copy of a SQLite corpus before a risky command, and say where it is."""
+    from ..db import resolve_url, sqlite_path
     from ..maintenance import auto_backup
 
-    db = database(create=False)
-    path = auto_backup(db, reason)
+    file = sqlite_path(resolve_url(STATE.db))
+    if file is None or not file.exists():
+        return  # nothing to lose yet (or a server, which has its own backups)
+    path = auto_backup(database(create=False), reason)
     if path is not None:
         info(f"Backup before {reason}: {path}")
