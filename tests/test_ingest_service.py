@@ -116,6 +116,14 @@ def test_replace_nearest_match_when_the_text_repeats():
     new = "non. oui. bref. oui."
     assert reanchor(old, new, [(11, 15), (0, 4)]) == [(16, 20), (5, 9)]
     assert reanchor(old, "tout autre chose", [(0, 4)]) == [None]
+    # Same context on both sides beats distance: the second `Oui.` stays the answer to the
+    # question about the lunch break even though a new turn moved it far away.
+    old = "E : Le matin ?\nA : Oui.\nE : Et la pause ?\nA : Oui."
+    new = ("E : Le matin ?\nA : Oui.\nE : Un long ajout qui décale beaucoup le texte ?\n"
+           "A : Non.\nE : Et la pause ?\nA : Oui.")
+    second = old.rindex("Oui.")
+    assert reanchor(old, new, [(second, second + 4)]) == [(new.rindex("Oui."),
+                                                            new.rindex("Oui.") + 4)]
 
 
 def test_replace_refused_when_a_coded_passage_is_gone(db, tmp_path):

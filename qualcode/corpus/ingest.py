@@ -271,10 +271,16 @@ def store(
                         duplicates=parsed.duplicates(), moved_codings=moved)
 
 
+CONTEXT = 40  # characters around a coded passage that tell repeated passages apart
+
+
 def reanchor(old_text: str, new_text: str,
              spans: Sequence[tuple[int, int]]) -> list[tuple[int, int] | None]:
-    """Where each span's text is in ``new_text``: the exact match nearest to the old start,
-    or None when the text is gone."""
+    """Where each span's text is in ``new_text``, or None when the text is gone.
+
+    A unique exact match wins; among several (a coded `Oui.`), the one whose surrounding text
+    matches the old surroundings best, then the nearest to the old position.
+    """
     out: list[tuple[int, int] | None] = []
     for start, end in spans:
         piece = old_text[start:end]
@@ -282,16 +288,44 @@ def reanchor(old_text: str, new_text: str,
             pos = min(start, len(new_text))
             out.append((pos, pos))
             continue
-        best: int | None = None
+        matches = []
         at = new_text.find(piece)
         while at != -1:
-            if best is None or abs(at - start) < abs(best - start):
-                best = at
-            if at > start:  # later matches are only farther away
-                break
+            matches.append(at)
             at = new_text.find(piece, at + 1)
-        out.append(None if best is None else (best, best + len(piece)))
+        if not matches:
+            out.append(None)
+            continue
+        best = matches[0] if len(matches) == 1 else _closest(old_text, new_text, start, end,
+                                                             matches)
+        out.append((best, best + len(piece)))
     return out
+
+
+def _closest(old_text: str, new_text: str, start: int, end: int, matches: list[int]) -> int:
+    """The match whose surroundings agree most with the old ones, then the nearest."""
+    size = end - start
+    before, after = old_text[max(0, start - CONTEXT):start], old_text[end:end + CONTEXT]
+
+    def score(pos: int) -> tuple[int, int]:
+        agree = (_common_suffix(before, new_text[max(0, pos - CONTEXT):pos])
+                 + _common_prefix(after, new_text[pos + size:pos + size + CONTEXT]))
+        return agree, -abs(pos - start)
+
+    return max(matches, key=score)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
 
 
 def replace_document(
