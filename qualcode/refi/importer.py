@@ -32,7 +32,7 @@ from . import positions
 from .exporter import KIND_VARIABLE
 from .reader import ProjectIn, SourceIn, read_qdpx
 from .segmenting import segment
-from .xmltext import derive
+from .xmltext import derive, norm_guid
 
 
 @dataclass
@@ -83,6 +83,7 @@ class _Importer:
         self.code_ids: dict[str, int] = {}
         self.agents: dict[str, Agent] = {}  # case GUID -> agent
         self.docs: dict[str, _Doc] = {}  # source GUID -> imported document
+        self._code_names: dict[str | None, str] | None = None  # file code GUID -> name
         self.report: dict[str, Any] = {
             "file": file, "project": project.name, "origin": project.origin,
             "positions": "", "documents": [], "skipped_sources": [], "codes": {},
@@ -246,8 +247,10 @@ class _Importer:
                 code_id = self.code_ids.get(c.code or "")
                 start, end = (sel.start, sel.end) if sel else (0, None)
                 if code_id is None:
+                    reason = (f"code {c.code} is not in the codebook" if c.code
+                              else "the coding names no code (no CodeRef)")
                     self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
-                                   f"code {c.code} is not in the codebook")
+                                   reason)
                     continue
                 span = d.place(sel.start, sel.end) if sel else (
                     (0, len(d.doc.text)) if d.doc.text else "the source is empty")
@@ -281,15 +284,13 @@ class _Importer:
 
     def _unplaced(self, src: SourceIn, guid: str, start: int | None, end: int | None,
                   code: str | None, reason: str) -> None:
-        names = {}
-        if self.p.codebook is not None:
-            from .xmltext import norm_guid
-
-            names = {norm_guid(el.get("guid")): el.get("name") for el in
-                     self.p.codebook.iter("Code")}
+        if self._code_names is None:
+            self._code_names = {} if self.p.codebook is None else {
+                norm_guid(el.get("guid")): el.get("name") or "" for el in
+                self.p.codebook.iter("Code")}
         self.report["unplaced"].append({
             "source": src.name, "selection": guid, "start": start, "end": end,
-            "code": names.get(code, code), "reason": reason})
+            "code": self._code_names.get(code, code), "reason": reason})
 
     # --- memos -------------------------------------------------------------------------------
 
@@ -407,17 +408,6 @@ class _Importer:
         self.codings()
         self.memos()
         return self.report
-
-
-def _plain(value: Any) -> Any:
-    """A service's report as JSON-ready data (dataclass, dict or anything with a dict)."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, dict):
-        return value
-    return getattr(value, "__dict__", str(value))
 
 
 def import_project(session: Session, project: ProjectIn, *, coder: str | None = None,
