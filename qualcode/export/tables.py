@@ -113,8 +113,8 @@ def crosstab_report(result: Any, measure: str = "segments", percent: str = "col"
     base_line = (f"{what} per code and {result.by}; n = {what} of the group; row % over the "
                  f"(total) column, col % over n; {result.unassigned_segments} segments belong "
                  f"to no {result.by} group (interviewer turns, unknown speakers, agents without "
-                 f"{result.by}) and are left out; coders: {_coders_text(b['coders'])}; {_codebook_text(b['codebook'])}; "
-                 f"{b['date']}")
+                 f"{result.by}) and are left out; coders: {_coders_text(b['coders'])}; "
+                 f"{_codebook_text(b['codebook'])}; {b['date']}")
     table = Table(result.by, f"Codes by {result.by} ({what})", header, kinds, rows, base_line)
     records = []
     for i, code in enumerate(result.codes):
