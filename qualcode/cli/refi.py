@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import CoderOpt, JsonOpt, info, print_json, session
+from .common import CoderOpt, JsonOpt, backup_before, info, print_json, session
 
 export_app = typer.Typer(help="Export the whole project to another tool's format.",
                          no_args_is_help=True)
@@ -52,6 +52,7 @@ def import_qdpx_cmd(
     """
     from ..refi.importer import import_qdpx
 
+    backup_before("import qdpx")
     with session(write=True) as s:
         report = import_qdpx(s, file, coder=coder)
     if json_:
