@@ -15,11 +15,19 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ..codebook.lookup import children_map, get_code
-from ..corpus.agents import segment_agents
 from ..corpus.coders import get_coder
 from ..corpus.documents import KINDS, get_document
 from ..errors import InvalidInput, NotFound
-from ..models import Agent, AgentAttribute, Code, Coder, Coding, Document, Segment
+from ..models import (
+    Agent,
+    AgentAttribute,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    DocumentAgent,
+    Segment,
+)
 from ..textutil import fold
 
 
@@ -56,6 +64,12 @@ def code_groups(
         ids = {code.id} if exact else _subtree(children, code.id)
         out.append((code.name, {names[i] for i in ids}))
     return out
+
+
+def _fold_fast(text: str) -> str:
+    """:func:`qualcode.textutil.fold` of a whole text through a translation table built from
+    its distinct characters (same result, a fraction of the time on long texts)."""
+    return text.translate({ord(c): fold(c) for c in set(text)})
 
 
 def code_colours(session: Session) -> dict[str, str | None]:
@@ -105,19 +119,30 @@ def find_segments(
         docs_stmt = docs_stmt.where(Document.kind == kind)
     docs = {d_id: (name, k, t) for d_id, name, k, t in session.execute(docs_stmt)}
 
-    seg_stmt = select(Segment).order_by(Segment.document_id, Segment.n)
+    # plain rows, not ORM objects: ten times faster on 100,000 segments
+    seg_stmt = (select(Segment.id, Segment.document_id, Segment.n, Segment.start, Segment.end,
+                       Segment.speaker, Segment.is_interviewer, Segment.agent_id)
+                .order_by(Segment.document_id, Segment.start))
     if doc_id is not None:
         seg_stmt = seg_stmt.where(Segment.document_id == doc_id)
-    segments = [s for s in session.scalars(seg_stmt) if s.document_id in docs]
+    if kind is not None:
+        seg_stmt = seg_stmt.join(Document, Document.id == Segment.document_id).where(
+            Document.kind == kind)
+    segments = session.execute(seg_stmt).all()
 
     # agents and attributes (keys and values compared casefolded)
-    seg_agents = segment_agents(session)
+    doc_agents: dict[int, list[int]] = defaultdict(list)
+    for d_id, agent_id in session.execute(
+            select(DocumentAgent.document_id, DocumentAgent.agent_id)):
+        doc_agents[d_id].append(agent_id)
     agent_names = dict(session.execute(select(Agent.id, Agent.name)).all())
     attrs: dict[int, dict[str, str]] = defaultdict(dict)
     for agent_id, key, value in session.execute(
-            select(AgentAttribute.agent_id, AgentAttribute.key, AgentAttribute.value)):
+            select(AgentAttribute.agent_id, AgentAttribute.key, AgentAttribute.value)
+            .order_by(AgentAttribute.key)):
         attrs[agent_id][key] = value
     conditions = {k.casefold(): v.casefold() for k, v in (where or {}).items()}
+    ok_agents: set[int] = set()
     if conditions:
         known_keys = {k.casefold() for a in attrs.values() for k in a}
         for key in conditions:
@@ -125,63 +150,86 @@ def find_segments(
                 raise NotFound(f"no agent has an attribute {key!r}",
                                "known attributes: " + (", ".join(sorted(known_keys)) or
                                                        "none (run `qualcode agents import`)"))
+        for agent_id, values in attrs.items():
+            folded = {k.casefold(): v.casefold() for k, v in values.items()}
+            if all(folded.get(k) == v for k, v in conditions.items()):
+                ok_agents.add(agent_id)
 
-    def agent_ok(agent_id: int) -> bool:
-        folded = {k.casefold(): v.casefold() for k, v in attrs.get(agent_id, {}).items()}
-        return all(folded.get(k) == v for k, v in conditions.items())
+    def agents_of(speaker: str | None, is_interviewer: bool, agent_id: int | None,
+                  d_id: int) -> list[int]:
+        # the rule of qualcode.corpus.agents.segment_agents, on rows already loaded
+        if speaker is None:
+            return doc_agents.get(d_id, [])
+        if is_interviewer or agent_id is None:
+            return []
+        return [agent_id]
 
-    # codings overlapping each segment
+    # codings overlapping each segment, found by binary search over the document's segments
     code_names = dict(session.execute(select(Code.id, Code.name)).all())
-    coding_stmt = (select(Coding.document_id, Coding.start, Coding.end, Coding.code_id,
-                          Coder.name).join(Coder, Coder.id == Coding.coder_id))
+    coder_names = dict(session.execute(select(Coder.id, Coder.name)).all())
+    coding_stmt = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id,
+                         Coding.coder_id)
     if doc_id is not None:
         coding_stmt = coding_stmt.where(Coding.document_id == doc_id)
     if coder_ids:
         coding_stmt = coding_stmt.where(Coding.coder_id.in_(coder_ids))
-    by_doc: dict[int, list[Segment]] = defaultdict(list)
-    for seg in segments:
-        by_doc[seg.document_id].append(seg)
-    ends = {d: [s.end for s in segs] for d, segs in by_doc.items()}
-    seg_codes: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for d_id, start, end, code_id, coder_name in session.execute(coding_stmt):
-        segs = by_doc.get(d_id)
-        if not segs:
+    # document id -> [index of its first segment, index after its last]
+    bounds: dict[int, list[int]] = {}
+    for i, seg in enumerate(segments):
+        bounds.setdefault(seg.document_id, [i, i])[1] = i + 1
+    starts = [seg.start for seg in segments]
+    ends = [seg.end for seg in segments]
+    seg_codes: dict[int, dict[int, set[int]]] = {}
+    for d_id, start, end, code_id, coder_id in session.execute(coding_stmt):
+        bound = bounds.get(d_id)
+        if bound is None:
             continue
-        i = bisect_right(ends[d_id], start)
-        while i < len(segs) and segs[i].start < end:
-            if segs[i].end > start:
-                seg_codes[segs[i].id][code_id].add(coder_name)
+        hi = bound[1]
+        i = bisect_right(ends, start, bound[0], hi)
+        while i < hi and starts[i] < end:
+            if ends[i] > start:
+                per_code = seg_codes.get(i)
+                if per_code is None:
+                    per_code = seg_codes[i] = {}
+                coders_of = per_code.get(code_id)
+                if coders_of is None:
+                    per_code[code_id] = {coder_id}
+                else:
+                    coders_of.add(coder_id)
             i += 1
 
     needle = fold(text) if text else None
+    folded_docs: dict[int, str] = {}
+    profiles = {a: dict(values) for a, values in attrs.items()}
     out: list[dict[str, Any]] = []
-    for seg in segments:
-        doc_name, doc_kind, doc_text = docs[seg.document_id]
-        present = seg_codes.get(seg.id, {})
+    for i, seg in enumerate(segments):
+        present = seg_codes.get(i, {})
         if uncoded and (present or seg.is_interviewer):
             continue
         if coded and not present:
             continue
-        if any(not (ids & present.keys()) for _, ids in wanted_sets):
+        if wanted_sets and any(ids.isdisjoint(present) for _, ids in wanted_sets):
             continue
-        agents = seg_agents.get(seg.id, [])
-        if conditions and not any(agent_ok(a) for a in agents):
+        agents = agents_of(seg.speaker, seg.is_interviewer, seg.agent_id, seg.document_id)
+        if conditions and ok_agents.isdisjoint(agents):
             continue
-        seg_text = doc_text[seg.start:seg.end]
-        if needle is not None and needle not in fold(seg_text):
-            continue
+        doc_name, doc_kind, doc_text = docs[seg.document_id]
+        if needle is not None:
+            if seg.document_id not in folded_docs:
+                folded_docs[seg.document_id] = _fold_fast(doc_text)
+            if needle not in folded_docs[seg.document_id][seg.start:seg.end]:
+                continue
         names = sorted((code_names[c] for c in present), key=lambda n: (n.casefold(), n))
+        by_name = {code_names[c]: who for c, who in present.items()}
+        agent_list = sorted(agents, key=lambda a: agent_names[a])
         out.append({
-            "document": doc_name, "segment": seg.n, "text": seg_text,
+            "document": doc_name, "segment": seg.n, "text": doc_text[seg.start:seg.end],
             "codes": names,
-            "agents": sorted(agent_names[a] for a in agents),
+            "agents": [agent_names[a] for a in agent_list],
             "speaker": seg.speaker, "interviewer": seg.is_interviewer, "kind": doc_kind,
             "start": seg.start, "end": seg.end,
-            "profiles": {agent_names[a]: dict(sorted(attrs.get(a, {}).items()))
-                         for a in sorted(agents, key=lambda a: agent_names[a])},
-            "coded_by": {code_names[c]: sorted(who)
-                         for c, who in sorted(present.items(),
-                                              key=lambda item: code_names[item[0]].casefold())},
+            "profiles": {agent_names[a]: dict(profiles.get(a, {})) for a in agent_list},
+            "coded_by": {n: sorted(coder_names[c] for c in by_name[n]) for n in names},
         })
     out.sort(key=lambda r: (r["document"], r["segment"]))
     return out
