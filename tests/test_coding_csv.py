@@ -172,3 +172,18 @@ def test_neutralise_cases():
 
     assert [neutralise(v) for v in ["=1+1", "+33", "-x", "@f", "\tx", "\rx", "ok", 12, None]] \
         == ["'=1+1", "'+33", "'-x", "'@f", "'\tx", "'\rx", "ok", "12", ""]
+
+
+def test_neutralise_round_trip_property():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from qualcode.coding.csvio import FORMULA_START, _unneutralise, neutralise
+
+    @given(st.text().filter(lambda t: not t.startswith("'")))
+    def check(value):
+        cell = neutralise(value)
+        assert not cell.startswith(FORMULA_START)
+        assert _unneutralise(cell) == value
+
+    check()

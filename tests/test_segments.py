@@ -208,3 +208,47 @@ def list_documents_names(db) -> list[str]:
 
     with db.session() as s:
         return [d["name"] for d in list_documents(s)]
+
+
+def test_overlap_matches_brute_force(db, make_doc):
+    """Random spans (across segments, inside speaker labels, at the edges): a segment shows
+    a code exactly when a coding of it overlaps the segment's span."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_coding_support import add_codes
+
+    from qualcode.coding.retrieve import find_segments
+    from qualcode.models import Coder, Coding
+
+    ids = add_codes(db)
+    make_doc("h.txt", [("E", "Alors ?"), ("Anne", "Oui."), ("Anne", "Non, pas du tout."),
+                       (None, "Silence."), ("E", "Bien."), ("Anne", "C’est long, très long.")])
+    with db.session() as s:
+        from qualcode.corpus.documents import show_document
+
+        shown = show_document(s, "h.txt")
+    spans = [(seg["start"], seg["end"]) for seg in shown["segments"]]
+    length = len(shown["text"])
+    names = ["attente", "mépris", "hiérarchie"]
+    coding = st.tuples(st.integers(0, length - 1), st.integers(1, 12), st.sampled_from(names))
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(coding, max_size=8,
+                    unique_by=lambda c: (c[0], min(c[0] + c[1], length), c[2])))
+    def check(codings):
+        with db.session() as s:  # a read session: everything is rolled back at the end
+            coder = Coder(name="h")
+            s.add(coder)
+            s.flush()
+            for start, width, name in codings:
+                s.add(Coding(code_id=ids[name], document_id=1, start=start,
+                             end=min(start + width, length), coder_id=coder.id))
+            s.flush()
+            rows = find_segments(s, doc="h.txt")
+        expected = [sorted({name for start, width, name in codings
+                            if start < seg_end and min(start + width, length) > seg_start})
+                    for seg_start, seg_end in spans]
+        assert [r["codes"] for r in rows] == expected
+
+    check()
