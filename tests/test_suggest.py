@@ -31,6 +31,9 @@ def add_code(db, name, keywords, *, parent=None, description="", examples=()):
 
 
 def run(db, **kw):
+    """Suggest with a low threshold: these tests check matching and storage, not the
+    calibration (one keyword alone scores about 0.27; see `suggest --evaluate`)."""
+    kw.setdefault("min_score", 0.2)
     stats = {}
     with db.session(write=True) as s:
         rows = suggest(s, stats=stats, **kw)
@@ -80,7 +83,9 @@ def test_negated_match_is_flagged_and_weighs_less(nlp, db, make_doc):
     neg, pos = got[1]["evidence"], got[2]["evidence"]
     assert neg["matches"][0]["negated"] is True
     assert pos["matches"][0]["negated"] is False
-    assert got[1]["score"] < 0.5 <= got[2]["score"]
+    assert got[1]["score"] < got[2]["score"]
+    assert got[1]["evidence"]["contributions"]["keywords"] < got[2]["evidence"][
+        "contributions"]["keywords"]
 
 
 def test_suggestions_never_create_codings_and_skip_coded_segments(nlp, db, make_doc):
@@ -123,7 +128,7 @@ def test_rerun_keeps_decisions_and_refreshes_pending(nlp, db, make_doc):
                                   .join(Segment, Segment.id == Suggestion.segment_id)).all())
         score2 = s.scalar(select(Suggestion.score).join(Segment).where(Segment.n == 2))
     assert statuses == {1: "rejected", 2: "pending"}
-    assert score2 >= 0.5
+    assert score2 >= 0.2
 
 
 def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
@@ -162,7 +167,7 @@ def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
     after = {r["segment"]: r["score"] for r in rows if r["code"] == "travail à la chaîne"}
     assert after[1] > before[("test", 1)]
     assert after[2] < before[("test", 2)]
-    assert after[1] > 0.5 > after[2]
+    assert after[1] - after[2] > 0.2
     assert by_segment(rows, "travail à la chaîne")[1]["evidence"]["contributions"][
         "learned"] > 0
 
@@ -258,7 +263,7 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
              kind="observation")
     with db.session() as s:
         before = s.scalar(select(func.count(Coding.id)))
-    data = cli.json("suggest")
+    data = cli.json("suggest", "--min-score", "0.2")
     assert [{k: r[k] for k in ("document", "segment", "code")} for r in data] == [
         {"document": "e", "segment": 1, "code": "déqualification"}]
     assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
@@ -266,7 +271,7 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
     assert ev["scorer"] == "qualcode.combine.v1"
     assert ev["scorers"]["keywords"] == "qualcode.keywords.v1"
     assert set(ev["contributions"]) == {"base", "keywords", "similarity", "learned"}
-    assert 0.5 <= data[0]["score"] <= 1
+    assert 0.2 <= data[0]["score"] <= 1
     human = cli.ok("suggest", "--min-score", "0.9")
     assert "0 suggestions" in human.stderr
     with db.session() as s:
@@ -300,7 +305,7 @@ def test_evaluate_against_a_coder(nlp, cli, db, make_doc):
                                                  Segment.n == 1))
             s.add(Coding(code_id=a, document_id=doc_id, segment_id=seg.id, start=seg.start,
                          end=seg.end, coder_id=coder.id))
-    report = cli.json("suggest", "--evaluate")
+    report = cli.json("suggest", "--evaluate", "--min-score", "0.2")
     # gold: d1:1 and d2:1 are `chiffre`; both cadence turns are predicted `usine` (2 FP)
     assert report["coder"] == "ana" and report["segments"] == 6
     assert report["codebook"]["codes"]["chiffre"]["f1"] == 1.0

@@ -27,8 +27,8 @@ NAME = "qualcode.learned.v1"
 MAX_VOCAB = 4000
 STEPS = 150
 LEARNING_RATE = 0.05
-L2 = 1.0  # prior on the lemma weights, in labelled pairs
-L2_SHARED = 4.0  # stronger on the per-code bias and weights: one decision moves little
+L2 = 0.3  # prior on the lemma weights, in labelled pairs
+L2_SHARED = 8.0  # stronger on the per-code bias and weights: one decision moves little
 
 
 def content_lemmas(a: Analysis) -> set[str]:

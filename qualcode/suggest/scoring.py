@@ -5,14 +5,20 @@ suggestion (its ``scorer`` column and evidence) stays explainable.
 
 - `qualcode.keywords.v1` (keywords.py): keyword strength per (segment, code).
 - `qualcode.similarity.v1`: cosine between the segment vector and the code's prototype (its
-  definition, examples and coded segments), taken relative to the segment's mean cosine over
-  all codes. The vectors tell on-topic from off-topic text but barely one code from another,
-  so similarity only nudges the score; it can never reach the threshold alone.
+  definition, examples and coded segments), taken relative to the segment's cosines with all
+  the codes (difference to their mean, and z-score). The vectors tell on-topic from off-topic
+  text but barely one code from another, so similarity only nudges the score: it decides
+  between a single keyword hit and none, and can never reach the threshold alone.
 - `qualcode.learned.v1` (learned.py): a per-code correction trained on human codings and review
   decisions.
-- `qualcode.combine.v1`: score = sigmoid(BIAS + KW_WEIGHT·min(kw, KW_CAP) + SIM_WEIGHT·sim
-  + learned). Calibrated on the demo corpus so that 0.5 is a sensible threshold: one keyword
-  in the segment gives about 0.6, two about 0.9, none stays under 0.2.
+- `qualcode.fill.v1`: learned from the coders' habits: when they code nearly every segment
+  (at least 80% of the segments of the documents they coded), a segment that no code
+  reaches gets its best code, at the threshold (so `review` asks it first).
+- `qualcode.combine.v1`: score = sigmoid(BIAS + KW_WEIGHT·min(kw, KW_CAP) + similarity
+  + learned), similarity = SIM_WEIGHT·(cos - mean cos) + Z_WEIGHT·z-score. Calibrated on the
+  demo corpus so that 0.5 is the threshold: two keywords give about 0.9; one keyword gives
+  about 0.27 and passes 0.5 only when the segment is closer to this code than to most
+  others; without a keyword the score stays under 0.1.
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ SIMILARITY = "qualcode.similarity.v1"
 COMBINER = "qualcode.combine.v1"
 DEFAULT_MIN_SCORE = 0.5
 
-BIAS = -3.0
-KW_WEIGHT = 3.4
+BIAS = -4.0
+KW_WEIGHT = 3.0
 KW_CAP = 2.5
-SIM_WEIGHT = 8.0
+SIM_WEIGHT = 4.0
+Z_WEIGHT = 0.5
+FILL = "qualcode.fill.v1"
+FILL_COVERAGE = 0.8  # coders who code at least this share of segments
+FILL_FLOOR = 0.1  # a filled code must still score this much on its own
 
 REGISTRY: dict[str, Callable[..., Any]] = {}
 
@@ -78,10 +88,11 @@ class Batch:
     matches: list[list[kwmod.Match]]
     kw: np.ndarray  # (n, codes) keyword strength
     cos: np.ndarray  # (n, codes) cosine to the prototype
-    sim: np.ndarray  # (n, codes) cosine minus the segment's mean cosine
+    sim: np.ndarray  # (n, codes) similarity term of the logit (relative cosine, z-score)
     z0: np.ndarray  # codebook logit
     learned: np.ndarray  # learned correction of the logit
     score: np.ndarray  # final score in [0, 1]
+    filled: np.ndarray  # (n, codes) bool: raised to the threshold by `Engine.fill`
 
 
 @dataclass
@@ -92,6 +103,13 @@ class Engine:
     prototypes: np.ndarray  # (codes, dim) unit vectors (zero rows: no prototype)
     examples: dict[int, list[Example]] = field(default_factory=dict)
     model: lmod.LearnedModel | None = None
+    # Share of the segments this corpus's coders code (None: no human coding yet). When they
+    # code nearly every segment, a segment left without any suggestion gets its best code.
+    coverage: float | None = None
+
+    @property
+    def fills(self) -> bool:
+        return self.coverage is not None and self.coverage >= FILL_COVERAGE
 
     @property
     def column(self) -> dict[int, int]:
@@ -118,7 +136,23 @@ class Engine:
             learned = REGISTRY[lmod.NAME](self.model, analyses, kw, sim)
         else:
             learned = np.zeros_like(z0)
-        return Batch(analyses, matches, kw, cos, sim, z0, learned, sigmoid(z0 + learned))
+        return Batch(analyses, matches, kw, cos, sim, z0, learned, sigmoid(z0 + learned),
+                     np.zeros(z0.shape, bool))
+
+    def fill(self, batch: Batch, threshold: float, blocked: np.ndarray | None = None) -> None:
+        """The coders' habit (`qualcode.fill.v1`): when they code nearly every segment, a
+        segment with no code at or above ``threshold`` (and no human coding: ``blocked``
+        rows) gets its best-scoring code, raised to the threshold and marked as filled."""
+        if not self.fills or not batch.score.size:
+            return
+        none = ~(batch.score >= threshold).any(axis=1)
+        if blocked is not None:
+            none &= ~blocked
+        for i in np.flatnonzero(none):
+            j = int(batch.score[i].argmax())
+            if batch.score[i, j] >= FILL_FLOOR:
+                batch.score[i, j] = threshold
+                batch.filled[i, j] = True
 
     def nearest(self, code_id: int, vector: np.ndarray) -> tuple[Example, float] | None:
         examples = self.examples.get(code_id)
@@ -131,16 +165,15 @@ class Engine:
 
 
 def codebook_logit(kw: np.ndarray, sim: np.ndarray) -> np.ndarray:
-    return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + SIM_WEIGHT * sim
+    return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + sim
 
 
 def contributions(kw: float, sim: float, learned: float) -> dict[str, float]:
     """Each scorer's share of the final score, added in order from the base score."""
     base = float(sigmoid(np.float64(BIAS)))
     with_kw = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP))))
-    with_sim = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + SIM_WEIGHT * sim)))
-    final = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + SIM_WEIGHT * sim
-                                     + learned)))
+    with_sim = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + sim)))
+    final = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + sim + learned)))
     return {"base": round(base, 4), "keywords": round(with_kw - base, 4),
             "similarity": round(with_sim - with_kw, 4), "learned": round(final - with_sim, 4)}
 
@@ -153,6 +186,7 @@ def keyword_scorer(a: Analysis, index: kwmod.KeywordIndex) -> list[kwmod.Match]:
 @register(SIMILARITY)
 def similarity_scorer(analyses: Sequence[Analysis], prototypes: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, similarity logit term) per segment and code."""
     n, k = len(analyses), prototypes.shape[0]
     if n == 0 or k == 0 or prototypes.shape[1] != analyses[0].vector.shape[0]:
         z = np.zeros((n, k), np.float32)
@@ -160,13 +194,14 @@ def similarity_scorer(analyses: Sequence[Analysis], prototypes: np.ndarray
     v = unit(np.stack([a.vector for a in analyses]).astype(np.float32))
     cos = v @ prototypes.T
     has = np.linalg.norm(prototypes, axis=1) > 0
-    if has.any():
-        mean = cos[:, has].mean(axis=1, keepdims=True)
-        sim = np.where(has, cos - mean, 0.0).astype(np.float32)
-    else:
-        sim = np.zeros_like(cos)
-    sim[~v.any(axis=1)] = 0.0
-    return cos, sim
+    term = np.zeros_like(cos)
+    if has.sum() >= 2:
+        sub = cos[:, has]
+        rel = sub - sub.mean(axis=1, keepdims=True)
+        zscore = rel / (sub.std(axis=1, keepdims=True) + 1e-6)
+        term[:, has] = SIM_WEIGHT * rel + Z_WEIGHT * zscore
+    term[~v.any(axis=1)] = 0.0
+    return cos, term.astype(np.float32)
 
 
 @register(lmod.NAME)
@@ -177,4 +212,4 @@ def learned_scorer(model: lmod.LearnedModel, analyses: Sequence[Analysis], kw: n
 
 def scorer_names() -> dict[str, str]:
     return {"keywords": kwmod.NAME, "similarity": SIMILARITY, "learned": lmod.NAME,
-            "combiner": COMBINER}
+            "fill": FILL, "combiner": COMBINER}

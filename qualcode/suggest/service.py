@@ -127,6 +127,21 @@ def labels_from(coded: dict[int, dict[int, set[int]]], code_ids: Sequence[int],
     return out
 
 
+def coverage_of(session: Session, coded: dict[int, dict[int, set[int]]],
+                document_ids: Iterable[int] | None = None) -> float | None:
+    """Share of the non-interviewer segments, in documents with codings, that carry a code."""
+    if not coded:
+        return None
+    docs = set(session.scalars(select(Segment.document_id).where(Segment.id.in_(list(coded)))))
+    if document_ids is not None:
+        docs &= set(document_ids)
+    if not docs:
+        return None
+    sids = list(session.scalars(select(Segment.id).where(
+        Segment.document_id.in_(list(docs)), Segment.is_interviewer.is_(False))))
+    return sum(1 for sid in sids if sid in coded) / len(sids) if sids else None
+
+
 def rejected_pairs(session: Session) -> list[tuple[int, int]]:
     return [(sid, cid) for sid, cid in session.execute(
         select(Suggestion.segment_id, Suggestion.code_id)
@@ -180,12 +195,12 @@ def _prototypes(vectors: list[list[np.ndarray]]) -> np.ndarray:
 
 def build_engine(book: CodebookFeatures, *, labels: dict[int, tuple[set, set]] | None = None,
                  rows: dict[int, SegRow] | None = None,
-                 analyses: dict[int, Analysis] | None = None) -> Engine:
-    """An engine for ``book``; with labels (and the analyses of the labelled segments), its
-    prototypes include the coded segments and a learned model corrects the codebook."""
+                 analyses: dict[int, Analysis] | None = None,
+                 coverage: float | None = None) -> Engine:
+    """An engine for ``book``; with labels (and the analyses of the labelled segments), the
+    coded segments become the nearest examples and a learned model corrects the codebook."""
     codes = book.codes
     col = {c.id: j for j, c in enumerate(codes)}
-    vectors = [list(vs) for vs in book.vectors]
     examples = {cid: list(exs) for cid, exs in book.book_examples.items()}
     labels = labels or {}
     rows = rows or {}
@@ -197,11 +212,14 @@ def build_engine(book: CodebookFeatures, *, labels: dict[int, tuple[set, set]] |
             continue
         v = unit(a.vector.astype(np.float32))
         for cid in pos:
-            vectors[col[cid]].append(v)
+            # Coded segments are witnesses (nearest example), not part of the prototype:
+            # long turns mix topics and blurred the prototypes (demo corpus: LOO micro-F1
+            # 0.79 with them, 0.81 without).
             coded_examples[cid].append(Example(rows[sid].ref, _excerpt(rows[sid].text), v))
     for cid, exs in coded_examples.items():
         examples[cid] = exs  # coded segments are better witnesses than codebook examples
-    engine = Engine(codes, book.index, book.weights, _prototypes(vectors), examples)
+    engine = Engine(codes, book.index, book.weights, _prototypes(book.vectors), examples,
+                    coverage=coverage)
     sids = [sid for sid in labels if sid in analyses]
     if sids:
         seg_analyses = [analyses[sid] for sid in sids]
@@ -251,10 +269,11 @@ def _evidence(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict[s
         "matches": matches,
         "keyword_strength": round(float(batch.kw[i, j]), 3),
         "similarity": round(float(batch.cos[i, j]), 3),
-        "relative_similarity": round(float(batch.sim[i, j]), 3),
+        "similarity_term": round(float(batch.sim[i, j]), 3),
         "nearest": nearest,
         "contributions": contributions(float(batch.kw[i, j]), float(batch.sim[i, j]), learned),
         "learned_from": int(engine.model.labelled[j]) if engine.model is not None else 0,
+        "filled": bool(batch.filled[i, j]),
     }
 
 
@@ -283,7 +302,8 @@ def prepare(session: Session, store: AnalysisStore) -> tuple[list[CodeInfo], Eng
     rows = {r.id: r for r in segment_rows(session, segment_ids=list(labels))} if labels else {}
     labels = {sid: lab for sid, lab in labels.items() if sid in rows}
     analyses = _label_analyses(store, list(rows.values())) if rows else {}
-    return infos, build_engine(book, labels=labels, rows=rows, analyses=analyses)
+    return infos, build_engine(book, labels=labels, rows=rows, analyses=analyses,
+                               coverage=coverage_of(session, coded))
 
 
 def suggest(
@@ -336,6 +356,7 @@ def suggest(
         analyses = store.get_many([r.text for r in chunk], [r.text_hash for r in chunk],
                                   progress=tick)
         batch = engine.score(analyses)
+        engine.fill(batch, min_score, np.array([bool(coded.get(r.id)) for r in chunk]))
         inserts, updates, deletes = [], [], []
         for i, row in enumerate(chunk):
             already = coded.get(row.id, {})
@@ -442,7 +463,7 @@ def metrics(gold: dict[int, set[int]], predicted: dict[int, set[int]],
 
 
 def evaluate(session: Session, *, coder: str | None = None,
-             min_score: float = DEFAULT_MIN_SCORE, max_pairs: int = 30,
+             min_score: float = DEFAULT_MIN_SCORE, max_pairs: int = 60,
              store: AnalysisStore | None = None) -> dict[str, Any]:
     """Cross-validate suggestions by document against one coder's codings.
 
@@ -476,13 +497,17 @@ def evaluate(session: Session, *, coder: str | None = None,
         if not sids:
             return {}
         batch = engine.score([analyses[s] for s in sids])
+        engine.fill(batch, min_score)
         return {s: {code_ids[j] for j in np.flatnonzero(batch.score[i] >= min_score)}
                 for i, s in enumerate(sids)}
 
     def trained_on(train_docs: Iterable[int]) -> Engine:
         train = {s for d in train_docs for s in by_doc[d]}
-        labels = labels_from({s: v for s, v in coded.items() if s in train}, code_ids)
-        return build_engine(book, labels=labels, rows=by_id, analyses=analyses)
+        train_coded = {s: v for s, v in coded.items() if s in train}
+        labels = labels_from(train_coded, code_ids)
+        coverage = sum(1 for s in train if s in train_coded) / len(train) if train else None
+        return build_engine(book, labels=labels, rows=by_id, analyses=analyses,
+                            coverage=coverage)
 
     base_engine = build_engine(book)
     all_sids = [r.id for r in rows]
