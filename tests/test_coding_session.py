@@ -102,7 +102,7 @@ def test_session_changes_are_undoable_one_by_one(cli, db, corpus):
 
 def test_interrupted_session_keeps_what_was_decided(cli, db, corpus):
     # the script stops without `q`: end of input quits, earlier decisions are saved
-    cli.ok("code", "session", E, "--from", "4", input="2\na2\n")
+    cli.ok("code", "session", E, "--from", "4", input="a2\n2\n")
     s4, e4, _ = seg_span(db, E, 4)
     assert codings(db) == [(E, s4, e4, "discrédit", "testeur", "manual"),
                            (E, s4, e4, "indifférence", "testeur", "suggestion")]
@@ -185,3 +185,11 @@ def test_fuzzy_matching():
     assert names("decu") == ["Attentes déçues"]      # accent-insensitive substring
     assert names("hier") == ["Hiérarchie"]
     assert names("relations") == []                 # headings cannot be applied
+
+
+def test_suggestion_of_a_code_already_present_is_not_offered(cli, db, corpus):
+    cli.ok("code", "apply", f"{E}:4", "discrédit", "--coder", "autre")
+    out = cli.ok("code", E, "--from", "4", input="a\nq\n").stdout
+    assert "suggestion 1: indifférence 0.30" in out
+    assert "suggestion 1: discrédit" not in out
+    assert "Accepted indifférence." in out

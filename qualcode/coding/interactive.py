@@ -179,6 +179,9 @@ class CodingSession:
             .join(Code, Code.id == Suggestion.code_id)
             .where(Suggestion.segment_id == seg.id, Suggestion.status == "pending")
             .order_by(Suggestion.score.desc(), Suggestion.id)).all()
+        # as in `review`: a suggestion of a code the segment already carries is not asked
+        present = {row[1] for row in codings}
+        pending = [row for row in pending if row[1] not in present]
         agents = []
         for agent_id in self._agents_of(s, seg):
             name = s.get(Agent, agent_id).name
