@@ -386,7 +386,7 @@ class CodingSession:
                 elif key.isdigit():
                     number = key
                     if self.tty and sum(c.number is not None for c in self.codes) >= 10:
-                        number += self.read_line(f"code {key}").strip()
+                        number += self.read_line(f"code {key}… (more digits, then Enter): ").strip()
                     self.apply(number)
                 elif low == "c" or low.startswith("c "):
                     answer = key[2:] if len(key) > 2 else self.read_line(
