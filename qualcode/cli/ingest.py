@@ -15,7 +15,8 @@ PROGRESS_FROM = 20  # files; fewer go by too fast for a bar
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH", help="Files or folders (folders recurse): .txt .md .docx .odt .vtt .srt .trs")],
+        metavar="PATH",
+        help="Files or folders (folders recurse): .txt .md .docx .odt .vtt .srt .trs")],
     kind: Annotated[str | None, typer.Option(
         help="interview | observation | document (default: front matter, else interview "
         "when speaker turns are found, else document).")] = None,
@@ -27,7 +28,8 @@ def ingest(
     encoding: Annotated[str | None, typer.Option(
         help="Read text files with this encoding (default: detected).")] = None,
     replace: Annotated[bool, typer.Option(
-        "--replace", help="Replace changed documents, moving their codings to the new text.")] = False,
+        "--replace",
+        help="Replace changed documents, moving their codings to the new text.")] = False,
     coder: CoderOpt = None,
     json_: JsonOpt = False,
 ) -> None:
