@@ -165,10 +165,13 @@ def test_folders_recurse_with_relative_names(tmp_path):
     write(root, ".cache/brouillon.txt", "caché")
     write(root, "sous-dossier/.brouillon.txt", "caché")
     write(root, "photo.png", "x")
-    batch = collect_files([root, write(tmp_path, "seul.txt", "Seul.")])
+    write(root, "README.md", "Ce dossier contient les entretiens.")
+    batch = collect_files([root, write(tmp_path, "seul.txt", "Seul."), root / "README.md"])
     assert [name for _, name in batch.files] == ["entretien.txt", "sous-dossier/notes.md",
-                                                 "seul.txt"]
-    assert batch.notes == ["skipped photo.png (unsupported type .png)"]
+                                                 "seul.txt", "README.md"]
+    assert batch.notes == [
+        "skipped README.md (a folder's notes; name the file itself to ingest it)",
+        "skipped photo.png (unsupported type .png)"]
     bad = collect_files([tmp_path / "photo.pdf", tmp_path / "absent"])
     assert bad.errors[1].error.endswith("absent: no such file or folder")
 

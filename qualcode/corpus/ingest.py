@@ -31,6 +31,8 @@ from .documents import KINDS, add_document, insert_segments
 
 Progress = Callable[[int, int, str], None]
 PREFETCH = 8  # files parsed ahead of the database writer
+# Files that describe a folder rather than hold its material: skipped when a folder is given.
+FOLDER_NOTES = frozenset({"readme", "lisezmoi", "license", "licence", "changelog"})
 
 
 @dataclass
@@ -68,7 +70,8 @@ class Batch:
 
 def collect_files(paths: Iterable[Path | str]) -> Batch:
     """Files to ingest: a file given directly is named by its file name; files under a
-    folder by their path relative to it (hidden files skipped, unsupported types noted)."""
+    folder by their path relative to it (hidden files, README-like notes and unsupported
+    types skipped with a note)."""
     batch = Batch()
     for raw in paths:
         path = Path(raw)
@@ -76,6 +79,10 @@ def collect_files(paths: Iterable[Path | str]) -> Batch:
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
+                    continue
+                if child.stem.casefold() in FOLDER_NOTES:
+                    batch.notes.append(f"skipped {rel.as_posix()} (a folder's notes; name the "
+                                       "file itself to ingest it)")
                     continue
                 if not supported(child):
                     batch.notes.append(f"skipped {rel.as_posix()} (unsupported type "
