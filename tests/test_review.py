@@ -125,3 +125,21 @@ def test_review_service_without_terminal(db, pending):
     assert loop.undo() is None
     assert statuses(db) == {1: "pending", 2: "pending", 3: "pending"}
     assert codings(db) == []
+
+
+def test_review_retrains_and_resorts_after_decisions(cli, db, make_doc):
+    """With --retrain-every 2, two decisions retrain the model on them and rescore the rest
+    of the queue from the cached analyses."""
+    with db.session(write=True) as s:
+        s.add(Code(name="chiffre", norm_name="chiffre", keywords=["indicateur"]))
+    make_doc("e", [(None, f"L’indicateur numéro {i} est affiché au mur du bureau.")
+                   for i in range(4)], kind="observation")
+    cli.ok("suggest", "--min-score", "0.1")
+    with db.session() as s:
+        before = sorted(s.scalars(select(Suggestion.score)))
+    result = cli.ok("review", "--retrain-every", "2", input="r\nr\nq\n")
+    assert "Learning from your 2 decisions" in result.stderr
+    with db.session() as s:
+        after = sorted(s.scalars(select(Suggestion.score).where(
+            Suggestion.status == "pending")))
+    assert len(after) == 2 and max(after) < min(before)  # two rejections lowered the rest

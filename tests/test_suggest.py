@@ -314,3 +314,32 @@ def test_evaluate_against_a_coder(nlp, cli, db, make_doc):
                                            "tp": 2, "fp": 2, "fn": 0}
     assert report["learned"] is not None and len(report["curve"]) == 3
     assert "micro" in cli.ok("suggest", "--evaluate").stdout
+
+
+def test_coders_who_code_every_segment_get_a_filled_best_code():
+    """When the coders code (nearly) every segment, a segment that no code reaches gets its
+    best code raised to the threshold, if that code scores at least the 0.1 floor."""
+    import numpy as np
+
+    from qualcode.suggest.keywords import KeywordIndex
+    from qualcode.suggest.scoring import Batch, CodeInfo, Engine
+
+    codes = [CodeInfo(1, "a", [], []), CodeInfo(2, "b", [], [])]
+    scores = np.array([[0.7, 0.2],  # already has a code: unchanged
+                       [0.3, 0.4],  # nothing reaches 0.5: b is filled
+                       [0.05, 0.02],  # under the floor: nothing
+                       [0.2, 0.3]])  # a human coding on it (blocked): nothing
+    zeros = np.zeros_like(scores)
+
+    def batch():
+        return Batch([], [], zeros, zeros, zeros, zeros, zeros, scores.copy(),
+                     np.zeros(scores.shape, bool))
+
+    blocked = np.array([False, False, False, True])
+    for coverage, filled in ((0.9, [(1, 1)]), (0.5, []), (None, [])):
+        engine = Engine(codes, KeywordIndex(), {}, np.zeros((2, 3)), coverage=coverage)
+        b = batch()
+        engine.fill(b, 0.5, blocked)
+        assert list(zip(*np.nonzero(b.filled), strict=True)) == filled
+        if filled:
+            assert b.score[1].tolist() == [0.3, 0.5]

@@ -130,6 +130,9 @@ def review(
     = None,
     skipped: Annotated[bool, typer.Option(
         "--skipped", help="Also ask again the suggestions skipped before.")] = False,
+    retrain_every: Annotated[int, typer.Option(
+        "--retrain-every", help="Retrain and re-sort the queue after this many decisions "
+        "(0: never).")] = 10,
 ) -> None:
     """Accept, reject or skip suggestions one key at a time, the most uncertain first.
 
@@ -141,7 +144,7 @@ def review(
     from .keys import read_key
 
     loop = Review(database(create=False), coder=coder or default_coder(), code=code,
-                  include_skipped=skipped)
+                  include_skipped=skipped, retrain_every=retrain_every)
     queue = loop.queue()
     out = console()
     if not queue:
@@ -165,6 +168,10 @@ def review(
             loop.decide(item, ACTIONS[key])
             counts[ACTIONS[key]] += 1
             queue.pop(0)
+            if loop.due() and queue:
+                info(f"Learning from your {loop.done} decisions…")
+                loop.retrain()
+                queue = loop.queue()
         elif key == "u":
             last = loop.undo()
             if last is None:

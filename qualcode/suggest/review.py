@@ -101,6 +101,23 @@ class Review:
     include_skipped: bool = False
     history: list[Decision] = field(default_factory=list)
     done: int = 0
+    retrain_every: int = 10  # decisions between two retrainings (0: never)
+
+    def due(self) -> bool:
+        return bool(self.retrain_every) and self.done > 0 and self.done % self.retrain_every == 0
+
+    def retrain(self) -> int:
+        """Retrain on every decision so far and rescore the documents still in the queue
+        (analyses come from the cache); returns the number of suggestions refreshed."""
+        from .service import suggest
+
+        with self.db.session() as s:
+            docs = sorted({it.document for it in load_queue(s, code=self.code)})
+        if not docs:
+            return 0
+        with self.db.session(write=True) as s:
+            return len(suggest(s, documents=docs, codes=[self.code] if self.code else None,
+                               min_score=self.threshold, refresh_only=True))
 
     def queue(self) -> list[Item]:
         with self.db.session() as s:

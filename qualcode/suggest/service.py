@@ -316,13 +316,15 @@ def suggest(
     progress: Progress | None = None,
     store: AnalysisStore | None = None,
     stats: dict[str, Any] | None = None,
+    refresh_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Compute and store suggestions with a score >= ``min_score``; returns them.
 
     A pending suggestion gets the new score and evidence (or is removed when it falls under
     ``min_score``); an accepted, rejected or skipped one keeps its status. Segments already
     coded with a code (by anyone) get no suggestion for it. Interviewer turns are left out
-    unless ``include_interviewer``. No coding is ever created.
+    unless ``include_interviewer``. No coding is ever created. ``refresh_only`` rescores the
+    pending suggestions and adds or removes none (the review loop's retraining).
     """
     if not 0.0 <= min_score <= 1.0:
         raise QualcodeError(f"--min-score must lie between 0 and 1, not {min_score}")
@@ -364,7 +366,9 @@ def suggest(
                 j = col[cid]
                 score = float(batch.score[i, j])
                 prior = existing.get((row.id, cid))
-                if score < min_score or cid in already:
+                if refresh_only and (prior is None or prior[1] != "pending"):
+                    continue
+                if (score < min_score and not refresh_only) or cid in already:
                     if prior is not None and prior[1] == "pending":
                         deletes.append(prior[0])
                     continue
