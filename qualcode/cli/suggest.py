@@ -87,7 +87,7 @@ class _progress:
 def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
     from ..suggest.service import evaluate
 
-    with session() as s:
+    with session(write=True) as s:  # keeps the analyses it had to compute in the cache
         report = evaluate(s, coder=coder, min_score=min_score)
     if json_:
         print_json(report)
