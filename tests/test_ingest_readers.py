@@ -40,6 +40,13 @@ def test_markdown_front_matter(tmp_path):
     assert parsed.segments[0].start == 13 and parsed.format == "md"
 
 
+def test_dashes_in_a_txt_file_are_text(tmp_path):
+    parsed = read_path(write(tmp_path, "notes.txt", "---\nUne matinée calme.\n---\nMardi.\n"))
+    assert parsed.meta == {} and parsed.text == "--- Une matinée calme. --- Mardi."
+    with pytest.raises(InvalidInput, match="front matter must be"):
+        read_path(write(tmp_path, "notes.md", "---\nUne matinée calme.\n---\nMardi.\n"))
+
+
 def test_front_matter_errors_are_clear(tmp_path):
     path = write(tmp_path, "notes.md", "---\nkind: [interview\n---\nTexte.\n")
     with pytest.raises(InvalidInput, match="front matter is not valid YAML"):

@@ -42,8 +42,12 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-def split_front_matter(text: str, what: str) -> tuple[dict[str, Any], str]:
-    """(metadata, body); text without front matter gives ({}, text)."""
+def split_front_matter(text: str, what: str, strict: bool = True) -> tuple[dict[str, Any], str]:
+    """(metadata, body); text without front matter gives ({}, text).
+
+    With ``strict=False`` (plain .txt, where `---` lines may be mere separators) a block that
+    is not a YAML mapping is left in the text instead of being an error.
+    """
     if not text.startswith("---"):
         return {}, text
     m = _FRONT.match(text)
@@ -54,6 +58,8 @@ def split_front_matter(text: str, what: str) -> tuple[dict[str, Any], str]:
     try:
         data = yaml.safe_load(m.group(1))
     except yaml.YAMLError as exc:
+        if not strict:
+            return {}, text
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
         raise InvalidInput(f"{what}: the front matter is not valid YAML{where}",
@@ -61,6 +67,8 @@ def split_front_matter(text: str, what: str) -> tuple[dict[str, Any], str]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
+        if not strict:
+            return {}, text
         raise InvalidInput(f"{what}: the front matter must be `key: value` lines",
                            "write e.g. `kind: interview` between the --- lines")
     meta = _json_safe(data)
@@ -74,7 +82,7 @@ def split_front_matter(text: str, what: str) -> tuple[dict[str, Any], str]:
 def parse_plain(text: str, what: str = "the file", interviewers: tuple[str, ...] = (),
                 fmt: str = "txt", encoding: str = "utf-8") -> Parsed:
     """Decoded text -> Parsed (front matter, turns or paragraphs)."""
-    meta, body = split_front_matter(clean(text), what)
+    meta, body = split_front_matter(clean(text), what, strict=fmt == "md")
     labels = (*interviewers, *as_list(meta.get("interviewer")),
               *as_list(meta.get("interviewers")))
     stored, segments = segment_text(body, labels)
