@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from .errors import DatabaseError
@@ -155,6 +155,14 @@ class Database:
                     raise DatabaseError(
                         "the corpus database stayed locked by another qualcode process",
                         "wait for the other command to finish, then run this one again",
+                    ) from None
+                raise
+            except DataError as exc:
+                session.rollback()
+                if "NUL (0x00)" in str(exc):  # PostgreSQL text cannot hold U+0000; SQLite can
+                    raise DatabaseError(
+                        "PostgreSQL cannot store the NUL character (U+0000) of this text",
+                        "remove NUL characters from the input; nothing was saved",
                     ) from None
                 raise
             except BaseException:

@@ -172,3 +172,12 @@ def test_pg_two_processes_creating_the_schema_at_once_both_succeed():
     finally:
         pg_drop_database(PG_SERVER, url)
 
+
+
+@needs_pg
+def test_pg_nul_character_is_a_clear_error_and_saves_nothing(db):
+    with pytest.raises(DatabaseError, match="NUL character"), db.session(write=True) as s:
+        s.add(models.Coder(name="anne"))
+        s.add(models.Memo(target_type="project", text="avant\x00après"))
+    with db.session() as s:
+        assert s.exec(select(models.Coder)).all() == []
