@@ -42,7 +42,7 @@ def test_markdown_front_matter(tmp_path):
 
 def test_dashes_in_a_txt_file_are_text(tmp_path):
     parsed = read_path(write(tmp_path, "notes.txt", "---\nUne matinée calme.\n---\nMardi.\n"))
-    assert parsed.meta == {} and parsed.text == "--- Une matinée calme. --- Mardi."
+    assert parsed.meta == {} and parsed.text == "---\nUne matinée calme.\n---\nMardi."
     with pytest.raises(InvalidInput, match="front matter must be"):
         read_path(write(tmp_path, "notes.md", "---\nUne matinée calme.\n---\nMardi.\n"))
 

@@ -122,8 +122,8 @@ def test_paragraphs_with_wrapped_lines_joined():
 
 
 def test_list_items_and_headings_keep_their_lines():
-    text, _ = segment_text("# Notes\nPremière visite.\n- accueil\n- attente")
-    assert text == "# Notes\nPremière visite.\n- accueil\n- attente"
+    text, _ = segment_text("# Notes\nPremière visite.\n- accueil\n- attente\n* * *\nFin.")
+    assert text == "# Notes\nPremière visite.\n- accueil\n- attente\n* * *\nFin."
 
 
 @pytest.mark.parametrize("first, second, joined", [

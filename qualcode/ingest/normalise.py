@@ -65,6 +65,7 @@ _HYPHEN_END = re.compile(r"([^\W\d_][\w'’]*(?:-[\w'’]+)*)-$")
 _WORD_START = re.compile(r"[\w'’]+")
 # A line that must stay on its own line: a list item or a Markdown heading.
 _KEEP_LINE = re.compile(r"(?:[-*•–—]\s|\d{1,3}[.)]\s|#)")
+_RULE = re.compile(r"[-*_=~#.\s]{3,}")  # `---`, `* * *`: a separator line
 
 
 def clean(raw: str) -> str:
@@ -122,7 +123,8 @@ def join_lines(lines: list[str], known: Callable[[str], bool] | None = None) -> 
             if second and not keep_hyphen(m.group(1), second.group(0), known):
                 parts[-1] = parts[-1][:-1]  # drop the cut's hyphen
             parts.append(line)
-        elif _KEEP_LINE.match(line) or last.startswith("#"):
+        elif (_KEEP_LINE.match(line) or last.startswith("#") or _RULE.fullmatch(line)
+              or _RULE.fullmatch(last)):
             parts.append("\n" + line)
         else:
             parts.append(" " + line)
