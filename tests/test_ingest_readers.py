@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualcode.errors import InvalidInput
 from qualcode.ingest.registry import read_path
@@ -242,3 +244,31 @@ def test_srt_without_speakers_forms_paragraphs_at_pauses(tmp_path):
         (None, "La réforme de l’accueil a commencé en mars.", False, 0.0, 4.0),
         (None, "Personne ne l’a vue venir.", False, 9.0, 11.0),
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Claire", "claire", "E", "Marc", None]),
+                          st.lists(st.text(alphabet="abcdeéàç ’«»:-", min_size=1, max_size=30),
+                                   min_size=1, max_size=3)),
+                min_size=1, max_size=12))
+def test_property_vtt_segments(cues):
+    from qualcode.ingest.subtitles import read
+
+    lines = ["WEBVTT", ""]
+    for i, (voice, texts) in enumerate(cues):
+        lines.append(f"00:{i // 60:02d}:{i % 60:02d}.000 --> 00:{i // 60:02d}:{i % 60:02d}.900")
+        tag = f"<v {voice}>" if voice else ""
+        lines.extend(tag + t for t in texts)
+        lines.append("")
+    try:
+        parsed = read("\n".join(lines).encode(), what="p.vtt")
+    except InvalidInput:
+        return  # every cue was blank
+    end = 0
+    for seg in parsed.segments:
+        piece = parsed.text[seg.start:seg.end]
+        assert end <= seg.start < seg.end and piece == piece.strip()
+        assert seg.time_start <= seg.time_end
+        end = seg.end
+    speakers = [s.speaker.casefold() for s in parsed.segments if s.speaker]
+    assert all(a != b for a, b in zip(speakers, speakers[1:], strict=False))
