@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from .common import CoderOpt, JsonOpt, console, escape, info, print_json, session
+from .common import (
+    CoderOpt,
+    JsonOpt,
+    backup_before,
+    console,
+    escape,
+    info,
+    print_json,
+    session,
+)
 
 
 class CodeGroup(TyperGroup):
@@ -92,6 +101,7 @@ def code_import(
     """
     from ..coding.csvio import import_codings_csv
 
+    backup_before("code import")
     with session(write=True) as s:
         report = import_codings_csv(s, file, default_coder=coder)
     if json_:
