@@ -65,7 +65,7 @@ class Segment(SQLModel, table=True):
     )
     time_start: float | None = None  # seconds, for vtt/srt/trs
     time_end: float | None = None
-    text_hash: str = Field(default="", max_length=64, index=True)
+    text_hash: str = Field(default="", max_length=64)
 
 
 class Agent(SQLModel, table=True):

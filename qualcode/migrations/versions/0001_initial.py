@@ -2,12 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-20 22:33:51.281225
+Create Date: 2026-11-20 23:02:49.675489
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 revision = '0001'
 down_revision = None
@@ -179,7 +180,6 @@ def upgrade() -> None:
     with op.batch_alter_table('segment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_segment_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_segment_document_id'), ['document_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_segment_text_hash'), ['text_hash'], unique=False)
 
     op.create_table('coding',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -247,7 +247,6 @@ def downgrade() -> None:
 
     op.drop_table('coding')
     with op.batch_alter_table('segment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_segment_text_hash'))
         batch_op.drop_index(batch_op.f('ix_segment_document_id'))
         batch_op.drop_index(batch_op.f('ix_segment_agent_id'))
 
