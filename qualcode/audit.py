@@ -20,7 +20,7 @@ from sqlalchemy import event, inspect, select
 from sqlmodel import Session, SQLModel
 
 from . import models
-from .errors import NotFound, QualcodeError
+from .errors import Conflict, NotFound, QualcodeError
 
 AUDITED = (
     models.Code,
@@ -32,6 +32,9 @@ AUDITED = (
     models.Coder,
 )
 _TABLES = {cls.__tablename__: cls for cls in AUDITED}
+# Changes recorded for the history that undo must not revert: replacing a document's text
+# re-anchors its codings, and old offsets would not fit the new text.
+IRREVERSIBLE = {"ingest-replace"}
 
 
 def _encode(value: Any) -> Any:
@@ -189,6 +192,12 @@ def undo(session: Session, count: int = 1) -> list[models.AuditEntry]:
     entries = list(session.scalars(stmt))
     if not entries:
         raise NotFound("there is nothing to undo", "see `qualcode history`")
+    for entry in entries:
+        if entry.action in IRREVERSIBLE:
+            raise Conflict(
+                f"change {entry.id} ({entry.summary}) cannot be undone, nor the changes "
+                "made before it: the document's old text is gone",
+                "to go back, ingest the old version of the file again with --replace")
     session.flush()
     for entry in entries:
         _revert_entry(session, entry.payload.get("ops", []))

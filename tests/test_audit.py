@@ -87,3 +87,21 @@ def test_undo_with_nothing_to_undo_is_a_clear_error(db):
 
     with db.session(write=True) as s, pytest.raises(NotFound, match="nothing to undo"):
         audit.undo(s)
+
+
+def test_undo_stops_at_a_document_replacement_with_a_clear_message(cli, tmp_path):
+    path = tmp_path / "e.txt"
+    path.write_text("E : Bonjour.\n\nClaire : On nous prend pour des guichets.\n",
+                    encoding="utf-8")
+    cli.ok("ingest", path)
+    cli.ok("codebook", "add", "discrédit")
+    cli.ok("code", "apply", "e.txt:2", "discrédit")
+    path.write_text("E : Bonjour madame.\n\nClaire : On nous prend pour des guichets.\n",
+                    encoding="utf-8")
+    cli.ok("ingest", path, "--replace")
+    before = cli.json("docs", "show", "e.txt")["segments"][1]["codes"]
+    result = cli("undo")
+    assert result.exit_code == 1
+    assert "cannot be undone" in result.stderr and "--replace" in result.stderr
+    assert cli.json("docs", "show", "e.txt")["segments"][1]["codes"] == before == ["discrédit"]
+    assert cli.ok("check")
