@@ -162,3 +162,18 @@ def test_csv_export_path_is_the_users_choice(tmp_path: Path):
                                  str(tmp_path / "absent" / "x.csv")])
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_200_mb_file_is_refused_before_it_is_read(cli, tmp_path):
+    import resource
+
+    huge = tmp_path / "enorme.txt"
+    with huge.open("wb") as f:  # sparse: 200 MB on paper, nothing on disk
+        f.truncate(200 * 1024 * 1024)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = cli("ingest", huge)
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert result.exit_code == 1
+    assert "enorme.txt is 200 MB" in result.stderr and "split it" in result.stderr
+    assert peak_after - peak_before < 50 * 1024  # KiB: the file was never loaded
+    assert cli.json("docs", "list") == []

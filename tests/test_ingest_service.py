@@ -107,7 +107,7 @@ def test_replace_moves_codings_and_drops_suggestions(db, tmp_path):
     assert text[start:end] == "La file est déjà longue."
     # V2 adds 60 characters in front: two turns (29 and 27) and two blank-line breaks.
     assert start == V1.index("La file") + 60 and seg_n == 4
-    with db.session(write=True) as s, pytest.raises(QualcodeError, match="cannot undo"):
+    with db.session(write=True) as s, pytest.raises(QualcodeError, match="cannot be undone"):
         audit.undo(s)
 
 

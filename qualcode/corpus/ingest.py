@@ -24,7 +24,7 @@ from ..db import Database
 from ..errors import Conflict, InvalidInput, QualcodeError
 from ..ingest.base import Parsed
 from ..ingest.plain import as_list
-from ..ingest.registry import parse_bytes, reader_for, supported
+from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
 from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
 from ..textutil import norm_name, sha256_bytes, sha256_text
 from .documents import KINDS, add_document, insert_segments
@@ -151,10 +151,7 @@ class _Prepared:
 def _prepare(path: Path, name: str, known: dict[str, str], encoding: str | None,
              interviewers: tuple[str, ...]) -> _Prepared:
     try:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = read_file_bytes(path)
         content_hash = sha256_bytes(data)
         if known.get(name) == content_hash:
             return _Prepared(content_hash)

@@ -50,11 +50,27 @@ def parse_bytes(data: bytes, path: Path, *, encoding: str | None = None,
     return parsed
 
 
+# The largest file read: a book-length transcript is a few MB; anything far larger is a dump
+# or a mistake, refused before it is read so memory stays bounded.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of an input file, refusing oversized files before reading them."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"{path.name} is {size / 1024 / 1024:,.0f} MB; qualcode reads files up to "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+                "split it into several documents (one per interview or day of fieldwork)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def read_path(path: Path, *, encoding: str | None = None,
               interviewers: tuple[str, ...] = ()) -> Parsed:
     reader_for(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_file_bytes(path)
     return parse_bytes(data, path, encoding=encoding, interviewers=interviewers)
