@@ -79,6 +79,7 @@ def test_check_on_missing_database_is_an_error(cli):
     assert "no corpus database" in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_risky_commands_leave_a_backup_next_to_the_corpus(cli, db_path, make_doc):
     make_doc("e.txt", [(None, "Texte.")], kind="observation")
     cli.ok("codebook", "add", "retrait")
