@@ -32,7 +32,7 @@ def test_illegal_characters_replaced_same_length(db: Database, make_doc,
     make_doc("notes\x1f.txt", [(None, "Texte avec \x0b tabulation verticale.")])
     with db.session(write=True) as s:
         upsert_agent(s, "Zoé", {"remarque": "valeur\x01bizarre"})
-        s.add(Memo(target_type="project", text="un\x00deux\x0ctrois\x1bquatre\r\ncinq",
+        s.add(Memo(target_type="project", text="un\x08deux\x0ctrois\x1bquatre\r\ncinq",
                    title="titre\x02"))
     path = tmp_path / "p.qdpx"
     with db.session() as s:

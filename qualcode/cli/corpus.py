@@ -19,11 +19,11 @@ def init() -> None:
 
     Example: qualcode --db these.db init
     """
-    from ..db import SCHEMA_REVISION
+    from ..db import SCHEMA_REVISION, display_url
     from .common import database
 
     db = database(create=True)
-    info(f"Corpus ready at {db.url} (schema {SCHEMA_REVISION}).")
+    info(f"Corpus ready at {display_url(db.url)} (schema {SCHEMA_REVISION}).")
 
 
 @docs_app.command("list")
