@@ -1,7 +1,7 @@
 """Benchmark of `suggest`: throughput against the bare spaCy pipeline, cache speed-up, memory.
 
     .venv/bin/python bench/bench_suggest.py                  # 50k, 200k and 1M words
-    .venv/bin/python bench/bench_suggest.py --sizes 50000    # quicker
+    .venv/bin/python bench/bench_suggest.py --sizes 50000 --repeat 1   # quicker
     .venv/bin/python bench/bench_suggest.py --check-lemmas   # lean vs full pipeline lemmas
 
 Each measurement runs in a fresh process, so spaCy's tokenizer, vocabulary and lemmatizer
@@ -222,6 +222,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="50000,200000,1000000")
     ap.add_argument("--shipped-up-to", type=int, default=200000,
                     help="measure the as-shipped (list lookup) pipeline up to this size")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="alternate bare and suggest runs this many times, keep the best")
     ap.add_argument("--check-lemmas", action="store_true")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -244,13 +246,23 @@ def main() -> None:
         corpus = tmp / f"corpus_{size}.json"
         corpus.write_text(json.dumps(make_corpus(size, seed=1000 + k), ensure_ascii=False),
                           encoding="utf-8")
-        db_url = f"sqlite:///{tmp / f'bench_{size}.db'}"
-        bare = _run("--worker", "bare-fast", "--corpus", str(corpus))
+        # Alternate the runs and keep each one's best: other processes on the machine slow
+        # down single runs unevenly (a ratio of two single runs varied from 0.6 to 1.5).
+        bare: dict = {}
+        sug: dict = {}
+        for rep in range(args.repeat):
+            db_url = f"sqlite:///{tmp / f'bench_{size}_{rep}.db'}"
+            b = _run("--worker", "bare-fast", "--corpus", str(corpus))
+            if not bare or b["seconds"] < bare["seconds"]:
+                bare = b
+            r = _run("--worker", "suggest", "--corpus", str(corpus), "--db", db_url)
+            if not sug or r["seconds"] < sug["seconds"]:
+                sug, best_db = r, db_url
+        db_url = best_db
         rows = [("bare, set lookups", bare)]
         if size <= args.shipped_up_to:
             rows.append(("bare, as shipped", _run("--worker", "bare-shipped", "--corpus",
                                                   str(corpus))))
-        sug = _run("--worker", "suggest", "--corpus", str(corpus), "--db", db_url)
         rows.append(("suggest, first pass", sug))
         base = bare["words"] / bare["seconds"]
         for name, r in rows:

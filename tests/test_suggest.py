@@ -4,12 +4,16 @@ the analysis cache, the evaluation arithmetic and the `suggest --json` contract.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from qualcode.codebook.lookup import code_key
 from qualcode.models import Code, Coder, Coding, Segment, Suggestion
 from qualcode.suggest import analysis_cache, pipeline
+from qualcode.suggest.analysis_cache import fast_fold
 from qualcode.suggest.service import metrics, prf, suggest
+from qualcode.textutil import fold
 
 
 @pytest.fixture(scope="session")
@@ -343,3 +347,11 @@ def test_coders_who_code_every_segment_get_a_filled_best_code():
         assert list(zip(*np.nonzero(b.filled), strict=True)) == filled
         if filled:
             assert b.score[1].tolist() == [0.3, 0.5]
+
+
+@given(st.text(alphabet=st.sampled_from(list("aeéèêàçîôùüœ’ABÉÈÀÇÎŒ-İßǅ ")) | st.characters(),
+               max_size=12))
+def test_fast_fold_is_textutil_fold_with_one_apostrophe(text):
+    """Offsets stay valid (same length) and matching is case/accent-insensitive."""
+    assert fast_fold(text) == fold(text).replace("\u2019", "'")
+    assert len(fast_fold(text)) == len(text)

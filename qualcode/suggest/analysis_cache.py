@@ -33,6 +33,22 @@ NEG_ADVERBS = frozenset({"pas", "plus", "jamais", "rien", "aucun", "aucune", "gu
                          "point", "nulle", "personne"})
 
 
+# French letters folded by a table; `textutil.fold` handles anything else.
+_FOLD = {ord(c): fold(c) for c in "ÀÁÂÄÇÈÉÊËÎÏÔÖÙÛÜŸàáâäçèéêëîïôöùûüÿ"}
+_FOLD[0x2019] = "'"
+
+
+def fast_fold(text: str) -> str:
+    """`textutil.fold` (same length, so offsets stay valid) with ’ read as ', fast for the
+    usual French letters: every new word of a corpus goes through it."""
+    if not text.isascii():
+        folded = text.translate(_FOLD)
+        if not folded.isascii():
+            return fold(text).replace("\u2019", "'")
+        text = folded
+    return text.lower()
+
+
 @dataclass
 class Analysis:
     starts: np.ndarray  # int32, token start offsets in the segment text
@@ -91,7 +107,7 @@ class Analyser:
         self.key2row = nlp.vocab.vectors.key2row
         self.dim = int(nlp.vocab.vectors.shape[1]) if nlp.vocab.vectors.shape[0] else 0
         self._fold: dict[int, str] = {}
-        self._row: dict[int, int] = {}
+        self._info: dict[int, tuple[str, int, int]] = {}
         from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LENGTH, LOWER
 
         self.attrs = [IDX, LENGTH, LEMMA, LOWER, IS_STOP, IS_PUNCT, IS_SPACE]
@@ -99,17 +115,20 @@ class Analyser:
     def _folded(self, key: int) -> str:
         value = self._fold.get(key)
         if value is None:
-            # Same length as the original, so offsets stay valid; ’ and ' are one apostrophe.
-            value = fold(self.strings[key]).replace("\u2019", "'")
+            value = fast_fold(self.strings[key])
             self._fold[key] = value
         return value
 
-    def _vector_row(self, lower_key: int) -> int:
-        row = self._row.get(lower_key)
-        if row is None:
-            row = self.key2row.get(lower_key, -1)
-            self._row[lower_key] = row
-        return row
+    def _lower(self, key: int) -> tuple[str, int, int]:
+        """(folded form, negation flag, vector row or -1) of a lowercase form, cached."""
+        info = self._info.get(key)
+        if info is None:
+            form = self._folded(key)
+            neg = (NEG_NE if form in NE_FORMS else NEG_ADV if form in NEG_ADVERBS
+                   else NEG_SANS if form == "sans" else 0)
+            info = (form, neg, self.key2row.get(key, -1))
+            self._info[key] = info
+        return info
 
     def analyse(self, doc: Any) -> Analysis:
         n = len(doc)
@@ -119,25 +138,16 @@ class Analyser:
         arr = doc.to_array(self.attrs)
         starts = arr[:, 0].astype("i4")
         ends = starts + arr[:, 1].astype("i4")
-        lemmas = [self._folded(int(k)) for k in arr[:, 2]]
-        forms = [self._folded(int(k)) for k in arr[:, 3]]
-        flags = (arr[:, 4] * STOP + arr[:, 5] * PUNCT + arr[:, 6] * SPACE).astype("u1")
-        rows = []
-        for i, form in enumerate(forms):
-            f = 0
-            if form in NE_FORMS:
-                f = NEG_NE
-            elif form in NEG_ADVERBS:
-                f = NEG_ADV
-            elif form == "sans":
-                f = NEG_SANS
-            if f:
-                flags[i] |= f
-            elif not flags[i] & (STOP | PUNCT | SPACE):
-                row = self._vector_row(int(arr[i, 3]))
-                if row >= 0:
-                    rows.append(row)
-        if rows and self.dim:
+        folded, info, lower = self._fold, self._info, self._lower
+        lemmas = [folded.get(k) or self._folded(k) for k in arr[:, 2].tolist()]
+        infos = [info.get(k) or lower(k) for k in arr[:, 3].tolist()]
+        forms = [i[0] for i in infos]
+        neg = np.fromiter((i[1] for i in infos), np.uint8, n)
+        rows = np.fromiter((i[2] for i in infos), np.int64, n)
+        flags = (arr[:, 4] * STOP + arr[:, 5] * PUNCT + arr[:, 6] * SPACE).astype("u1") | neg
+        # The vector averages content words: no stop word, punctuation or negation.
+        rows = rows[(flags == 0) & (rows >= 0)]
+        if rows.size and self.dim:
             vector = np.asarray(self.vectors.data[rows], dtype="f4").mean(axis=0)
         else:
             vector = np.zeros(self.dim, "f4")

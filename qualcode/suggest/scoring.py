@@ -23,6 +23,7 @@ suggestion (its ``scorer`` column and evidence) stays explainable.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,7 @@ class Engine:
     # Share of the segments this corpus's coders code (None: no human coding yet). When they
     # code nearly every segment, a segment left without any suggestion gets its best code.
     coverage: float | None = None
+    _matrices: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def fills(self) -> bool:
@@ -158,8 +160,10 @@ class Engine:
         examples = self.examples.get(code_id)
         if not examples or not vector.any():
             return None
-        v = unit(vector.astype(np.float32))
-        sims = np.array([float(e.vector @ v) for e in examples])
+        matrix = self._matrices.get(code_id)
+        if matrix is None:
+            matrix = self._matrices[code_id] = np.stack([e.vector for e in examples])
+        sims = matrix @ unit(vector.astype(np.float32))
         best = int(sims.argmax())
         return examples[best], float(sims[best])
 
@@ -168,12 +172,15 @@ def codebook_logit(kw: np.ndarray, sim: np.ndarray) -> np.ndarray:
     return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + sim
 
 
+def _sig(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 def contributions(kw: float, sim: float, learned: float) -> dict[str, float]:
     """Each scorer's share of the final score, added in order from the base score."""
-    base = float(sigmoid(np.float64(BIAS)))
-    with_kw = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP))))
-    with_sim = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + sim)))
-    final = float(sigmoid(np.float64(BIAS + KW_WEIGHT * min(kw, KW_CAP) + sim + learned)))
+    z_kw = BIAS + KW_WEIGHT * min(kw, KW_CAP)
+    base, with_kw = _sig(BIAS), _sig(z_kw)
+    with_sim, final = _sig(z_kw + sim), _sig(z_kw + sim + learned)
     return {"base": round(base, 4), "keywords": round(with_kw - base, 4),
             "similarity": round(with_sim - with_kw, 4), "learned": round(final - with_sim, 4)}
 
