@@ -21,8 +21,8 @@ from sqlmodel import Session
 from ..audit import audited
 from ..codebook.lookup import code_key
 from ..corpus.coders import get_or_create_coder
+from ..csvfile import read_csv_rows
 from ..errors import InvalidInput
-from ..ingest.encoding import decode_bytes
 from ..models import Code, Coder, Coding, Document, Segment
 from ..textutil import norm_name
 from .service import coder_label
@@ -46,24 +46,7 @@ def _unneutralise(cell: str) -> str:
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    text, _encoding = decode_bytes(data, str(path))
-    if not text.strip():
-        raise InvalidInput(f"{path} is empty",
-                           "the first line must name the columns: document,segment,code,coder")
-    first_line = text.lstrip().splitlines()[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    try:
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise InvalidInput(f"{path} is not a valid CSV file: {exc}") from None
-    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise InvalidInput(f"{path} is empty")
+    rows = read_csv_rows(path, columns_hint="document,segment,code,coder")
     header = [h.strip().casefold() for h in rows[0][1]]
     return header, rows[1:]
 

@@ -7,8 +7,6 @@ the document's agents.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ..csvfile import read_csv_rows
 from ..errors import InvalidInput, NotFound
-from ..ingest.encoding import decode_bytes
 from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
 from ..textutil import norm_name
 
@@ -58,21 +56,8 @@ def upsert_agent(session: Session, name: str, attributes: dict[str, str] | None 
 
 def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
     """Rows of an agents CSV: `name` (or `nom`) column, every other column an attribute."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    text, _encoding = decode_bytes(data, str(path))
-    if not text.strip():
-        raise InvalidInput(f"{path} is empty", "the first line must name the columns")
-    first_line = text.lstrip().splitlines()[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InvalidInput(f"{path} is not a valid CSV file: {exc}") from None
-    header = [h.strip() for h in rows[0]]
+    numbered = read_csv_rows(path, columns_hint="name (or nom), then one column per attribute")
+    header = [h.strip() for h in numbered[0][1]]
     lowered = [h.casefold() for h in header]
     name_col = next((lowered.index(c) for c in NAME_COLUMNS if c in lowered), None)
     if name_col is None:
@@ -83,9 +68,7 @@ def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
     out: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
     errors = []
-    for line_no, row in enumerate(rows[1:], 2):
-        if not any(cell.strip() for cell in row):
-            continue
+    for line_no, row in numbered[1:]:
         if len(row) != len(header):
             errors.append(f"line {line_no}: {len(row)} fields, expected {len(header)}")
             continue
