@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import CoderOpt, JsonOpt, info, print_json
+from .common import CoderOpt, JsonOpt, backup_before, info, print_json
 
 PROGRESS_FROM = 20  # files; fewer go by too fast for a bar
 
@@ -43,6 +43,8 @@ def ingest(
     batch = collect_files(paths)
     for note in batch.notes:
         info(note)
+    if replace:
+        backup_before("ingest --replace")
     db = database(create=True)
     with _progress(len(batch.files), enabled=not json_) as progress:
         results = ingest_paths(
