@@ -172,8 +172,12 @@ def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
     assert after[1] > before[("test", 1)]
     assert after[2] < before[("test", 2)]
     assert after[1] - after[2] > 0.2
-    assert by_segment(rows, "travail à la chaîne")[1]["evidence"]["contributions"][
-        "learned"] > 0
+    # one coded document teaches through the example pool: the accepted turns are the
+    # nearest examples, with the words they share
+    ev = by_segment(rows, "travail à la chaîne")[1]["evidence"]
+    assert ev["contributions"]["examples"] > 0
+    assert ev["nearest"]["segment"].startswith("train:")
+    assert {"file", "avance", "flux"} <= set(ev["nearest"]["shared"])
 
 
 def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkeypatch):
@@ -272,9 +276,12 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
         {"document": "e", "segment": 1, "code": "déqualification"}]
     assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
     ev = data[0]["evidence"]
-    assert ev["scorer"] == "qualcode.combine.v1"
-    assert ev["scorers"]["keywords"] == "qualcode.keywords.v1"
-    assert set(ev["contributions"]) == {"base", "keywords", "similarity", "learned"}
+    assert ev["scorer"] == "qualcode.combine.v2"
+    assert ev["scorers"]["keywords"] == "qualcode.keywords.v2"
+    assert ev["scorers"]["examples"] == "qualcode.examples.v1"
+    assert set(ev["contributions"]) == {"base", "keywords", "similarity", "examples",
+                                        "learned"}
+    assert ev["filled"] is False
     assert 0.2 <= data[0]["score"] <= 1
     human = cli.ok("suggest", "--min-score", "0.9")
     assert "0 suggestions" in human.stderr
@@ -322,7 +329,8 @@ def test_evaluate_against_a_coder(nlp, cli, db, make_doc):
 
 def test_coders_who_code_every_segment_get_a_filled_best_code():
     """When the coders code (nearly) every segment, a segment that no code reaches gets its
-    best code raised to the threshold, if that code scores at least the 0.1 floor."""
+    best code as a suggestion, if that code scores at least the 0.1 floor; its score stays
+    the true one (a filled suggestion is a best guess, and says so)."""
     import numpy as np
 
     from qualcode.suggest.keywords import KeywordIndex
@@ -336,8 +344,8 @@ def test_coders_who_code_every_segment_get_a_filled_best_code():
     zeros = np.zeros_like(scores)
 
     def batch():
-        return Batch([], [], zeros, zeros, zeros, zeros, zeros, scores.copy(),
-                     np.zeros(scores.shape, bool))
+        return Batch([], [], zeros, zeros, zeros, zeros, zeros.astype(int) - 1, [], zeros,
+                     zeros, scores.copy(), np.zeros(scores.shape, bool))
 
     blocked = np.array([False, False, False, True])
     for coverage, filled in ((0.9, [(1, 1)]), (0.5, []), (None, [])):
@@ -345,8 +353,11 @@ def test_coders_who_code_every_segment_get_a_filled_best_code():
         b = batch()
         engine.fill(b, 0.5, blocked)
         assert list(zip(*np.nonzero(b.filled), strict=True)) == filled
-        if filled:
-            assert b.score[1].tolist() == [0.3, 0.5]
+        assert b.score.tolist() == scores.tolist()
+        proposed = engine.suggested(b, 0.5)
+        assert proposed[0].tolist() == [True, False]
+        assert proposed[1].tolist() == [False, bool(filled)]
+        assert not proposed[2:].any()
 
 
 @given(st.text(alphabet=st.sampled_from(list("aeéèêàçîôùüœ’ABÉÈÀÇÎŒ-İßǅ ")) | st.characters(),
@@ -355,3 +366,149 @@ def test_fast_fold_is_textutil_fold_with_one_apostrophe(text):
     """Offsets stay valid (same length) and matching is case/accent-insensitive."""
     assert fast_fold(text) == fold(text).replace("\u2019", "'")
     assert len(fast_fold(text)) == len(text)
+
+
+def test_overlapping_keywords_of_one_code_count_once():
+    """Two keywords found on the same words are one piece of evidence; a keyword found twice
+    counts once; keywords on different words add up."""
+    from qualcode.suggest.keywords import Match, strengths
+
+    weights = {(1, "prendre mes tickets"): 1.2, (1, "prendre ses tickets"): 1.2,
+               (1, "relais"): 1.0, (1, "prendre le relais"): 1.2, (2, "relais"): 1.0}
+    found = [Match(1, "prendre mes tickets", 2, 4, False),
+             Match(1, "prendre ses tickets", 2, 4, False),  # same words: nothing more
+             Match(1, "prendre le relais", 8, 10, False),
+             Match(1, "relais", 10, 10, False),  # inside the expression: nothing more
+             Match(1, "relais", 15, 15, False),  # on other words: counts (1.0)
+             Match(1, "relais", 20, 20, False),  # the same keyword again: counted once
+             Match(2, "relais", 10, 10, False)]  # another code keeps its own evidence
+    assert strengths(found, weights) == {1: pytest.approx(1.2 + 1.2 + 1.0), 2: 1.0}
+    # a negated occurrence weighs 0.3 and does not hide a plain one elsewhere
+    assert strengths([Match(2, "relais", 1, 1, True)], weights) == {2: pytest.approx(0.3)}
+    assert strengths([Match(2, "relais", 1, 1, True), Match(2, "relais", 5, 5, False)],
+                     weights) == {2: 1.0}
+
+
+def test_example_margins_by_hand():
+    """cos of lemma sets = shared / sqrt(|a|·|b|); margin = nearest positive - nearest
+    negative; a segment is never its own example."""
+    from qualcode.suggest.examples import Entry, ExamplePool
+
+    pool = ExamplePool([
+        Entry("codebook", "", frozenset({"ticket", "file", "flux", "usine"}),
+              frozenset({1}), frozenset({2})),
+        Entry("codebook", "", frozenset({"chiffre", "indicateur"}), frozenset({2}),
+              frozenset({1})),
+        Entry("d:3", "", frozenset({"ticket", "chiffre", "tableau", "mur"}), frozenset({2}),
+              frozenset(), segment_id=3),
+    ], [1, 2])
+    cos = pool.cosines([{"ticket", "file", "indicateur", "chef"}, {"ticket", "chiffre",
+                                                                   "tableau", "mur"}],
+                       [7, 3])
+    # segment 7: 2 shared of 4x4 -> 0.5; 1 of 4x2 -> 1/sqrt(8); 1 of 4x4 -> 0.25
+    assert cos[0].tolist() == pytest.approx([0.5, 1 / 8 ** 0.5, 0.25])
+    # segment 3 is entry 3 itself: that cosine is 0, not 1
+    assert cos[1].tolist() == pytest.approx([0.25, 1 / 8 ** 0.5, 0.0])
+    margin, nearest = pool.margins(cos)
+    assert margin[0].tolist() == pytest.approx([0.5 - 1 / 8 ** 0.5, 1 / 8 ** 0.5 - 0.5])
+    assert nearest[0].tolist() == [0, 1]
+    assert nearest[1].tolist() == [0, 1]
+    # a code without positives keeps the negative side (a rejected look-alike lowers it)
+    only_neg = ExamplePool([Entry("d:1", "", frozenset({"a", "b"}), frozenset(),
+                                  frozenset({5}), segment_id=1)], [5])
+    m, n = only_neg.margins(only_neg.cosines([{"a", "b"}]))
+    assert m.tolist() == [[pytest.approx(-1.0)]] and n.tolist() == [[-1]]
+
+
+def test_learned_correction_needs_three_documents_and_a_held_out_win():
+    import numpy as np
+
+    from qualcode.suggest.analysis_cache import Analysis
+    from qualcode.suggest.learned import train_checked
+
+    def seg(*lemmas):
+        n = len(lemmas)
+        return Analysis(np.zeros(n, "i4"), np.ones(n, "i4"), list(lemmas), list(lemmas),
+                        np.zeros(n, "u1"), np.zeros(3, "f4"))
+
+    # the codebook says nothing (z0 = -1 everywhere); the coder codes every `guichet`
+    analyses = [seg("guichet", f"mot{i}") if i % 2 else seg("pause", f"mot{i}")
+                for i in range(24)]
+    z0 = np.full((24, 1), -1.0, np.float32)
+    zeros = np.zeros((24, 1), np.float32)
+    y = np.array([[i % 2] for i in range(24)], np.float32)
+    mask = np.ones((24, 1), np.float32)
+    model, check = train_checked(analyses, z0, zeros, zeros, y, mask, [0] * 12 + [1] * 12)
+    assert model is None and check.documents == 2 and not check.used
+    model, check = train_checked(analyses, z0, zeros, zeros, y, mask, [i // 8 for i in range(24)])
+    assert check.used and check.f1_codebook == 0.0 and check.f1_learned == 1.0
+    assert model is not None
+    # a label that nothing in the text predicts: learning cannot beat the codebook
+    noise = np.array([[1.0 if i in (0, 9, 18) else 0.0] for i in range(24)], np.float32)
+    model, check = train_checked(analyses, z0, zeros, zeros, noise, mask,
+                                 [i // 8 for i in range(24)])
+    assert model is None and not check.used
+
+
+def test_evaluation_never_sees_the_test_documents_codings(nlp, db, make_doc):
+    """Leave-out for real: predictions on a document are identical whatever its own codings
+    are, while the same codings do change what is learned when that document trains."""
+    import numpy as np
+
+    from qualcode.suggest import service
+
+    chaine = add_code(db, "travail à la chaîne", ["cadence"],
+                      examples=["Les tickets défilent à la cadence de l’usine."])
+    aide = add_code(db, "entraide", ["relais"],
+                    examples=["Ma collègue prend le relais quand je craque."])
+    texts = [(None, "La cadence ne baisse jamais, les tickets défilent, la file avance."),
+             (None, "Une collègue prend le relais et me laisse souffler un moment."),
+             (None, "On parle du parking, de la cantine et des vacances d’été."),
+             (None, "La file avance, le flux continue, on enchaîne sans lever la tête.")]
+    docs = [make_doc(name, texts, kind="observation") for name in ("a", "b", "c")]
+
+    def code_all(doc_id, code_of):
+        with db.session(write=True) as s:
+            coder = s.scalar(select(Coder).where(Coder.name == "ana"))
+            if coder is None:
+                coder = Coder(name="ana")
+                s.add(coder)
+                s.flush()
+            for old in s.scalars(select(Coding).where(Coding.document_id == doc_id)):
+                s.delete(old)
+            for seg in s.scalars(select(Segment).where(Segment.document_id == doc_id)):
+                s.add(Coding(code_id=code_of(seg.n), document_id=doc_id, segment_id=seg.id,
+                             start=seg.start, end=seg.end, coder_id=coder.id))
+
+    def truthful(n):
+        return chaine if n in (1, 4) else aide
+
+    def contrary(n):
+        return aide if n in (1, 4) else chaine
+
+    def snapshot():
+        with db.session() as s:
+            data = service.eval_data(s, coder="ana")
+            cross = service.cross_predictions(data, 0.5)
+            test_c = data.by_doc[docs[2]]
+            scores_on_c = [service.trained_on(data, train).score(
+                [data.analyses[x] for x in test_c], test_c).score
+                for train in ([docs[0]], [docs[0], docs[1]])]
+            a_sids = data.by_doc[docs[0]]
+            from_c = service.trained_on(data, [docs[2]]).score(
+                [data.analyses[x] for x in a_sids], a_sids).score
+        return cross, scores_on_c, from_c
+
+    for d in docs:
+        code_all(d, truthful)
+    cross1, on_c1, from_c1 = snapshot()
+    code_all(docs[2], contrary)  # only the test document's codings change
+    cross2, on_c2, from_c2 = snapshot()
+    assert cross1["loo"][docs[2]] == cross2["loo"][docs[2]]
+    for (train, test), predicted in cross1["pairs"].items():
+        if test == docs[2]:
+            assert cross2["pairs"][(train, test)] == predicted
+    for before, after in zip(on_c1, on_c2, strict=True):
+        assert np.array_equal(before, after)  # not a single score moved
+    # the same change is seen when document c trains: the test is not blind
+    assert not np.allclose(from_c1, from_c2)

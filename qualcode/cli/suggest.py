@@ -56,6 +56,11 @@ def suggest(
     info(f"{len(rows)} suggestions on {stats['segments']} segments "
          f"({stats['parsed']} texts parsed, {stats['cached']} from the cache). "
          "Review them with `qualcode review`.")
+    check = stats.get("learned")
+    if check is not None and check.f1_codebook is not None:
+        verdict = "used" if check.used else "not used"
+        info(f"Learned correction {verdict}: on held-out coded documents it scores micro-F1 "
+             f"{check.f1_learned:.2f} against {check.f1_codebook:.2f} without it.")
 
 
 class _progress:
@@ -116,6 +121,10 @@ def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
     out.print(table)
     out.print("Learning curve (micro-F1 by number of training documents): " + ", ".join(
         f"{p['train_documents']}: {p['micro_f1']:.2f}" for p in report["curve"]))
+    bare = report.get("without_fill")
+    if bare:
+        out.print("Without filled best guesses: " + ", ".join(
+            f"{p['train_documents']}: {p['micro_f1']:.2f}" for p in bare["curve"]))
     out.print("[dim]codebook = definitions, examples and keywords only; learned = trained on "
               "the coder's codings of the other documents (leave one document out).[/]")
 
@@ -203,6 +212,9 @@ def show_item(out: Any, item: Item, done: int, remaining: int) -> None:
     out.print(f"[bold cyan]{escape(item.ref)}[/]{who}")
     out.print(text)
     out.print(f"code: [bold {colour}]{escape(item.code)}[/]   score {item.score:.2f}")
+    if ev.get("filled"):
+        out.print("[dim]best guess: no code reached the threshold on this segment, and your "
+                  "coders code nearly every segment[/]")
     parts = ev.get("contributions", {})
     if parts:
         out.print("   ".join(f"{k} {v:+.2f}" for k, v in parts.items() if k != "base"))
@@ -213,7 +225,9 @@ def show_item(out: Any, item: Item, done: int, remaining: int) -> None:
                                                              else "") for m in matches))
     near = ev.get("nearest")
     if near:
-        out.print(f"nearest: {escape(near['segment'])} ({near['similarity']:.2f}) "
+        shared = near.get("shared") or []
+        words = f", shares {escape(', '.join(shared))}" if shared else ""
+        out.print(f"nearest: {escape(near['segment'])} ({near['similarity']:.2f}{words}) "
                   f"« {escape(near['excerpt'])} »")
 
 

@@ -1,4 +1,4 @@
-"""The keyword scorer (`qualcode.keywords.v1`): codebook keywords matched on lemmas.
+"""The keyword scorer (`qualcode.keywords.v2`): codebook keywords matched on lemmas.
 
 Each keyword is lemmatised alone and inside a short carrier sentence (spaCy tags an isolated
 `déqualifiés` as a noun with lemma `déqualifié`, in a sentence as the verb `déqualifier`), and
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .analysis_cache import NEG_ADV, NEG_NE, NEG_SANS, PUNCT, SPACE, STOP, Analysis
 
-NAME = "qualcode.keywords.v1"
+NAME = "qualcode.keywords.v2"
 CARRIERS = ("On nous a {} hier.",)  # a noun carrier changed no match on the demo corpus
 MAX_GAP = 3
 NEGATED_WEIGHT = 0.3
@@ -203,12 +203,23 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
 
 def strengths(matches: Iterable[Match], weights: dict[tuple[int, str], float]
               ) -> dict[int, float]:
-    """Per code: the sum over distinct matched keywords of their weight (0.3x if every
-    occurrence of that keyword is negated)."""
+    """Per code: the sum over distinct matched keywords of their weight (0.3x when negated).
+
+    Words are evidence once: a match overlapping a stronger match of the same code adds
+    nothing (`prendre mes tickets` and `prendre ses tickets` on one passage, `écouter` and
+    `écoute` on one word, `relais` inside `prendre le relais`), and a keyword found several
+    times counts once, with its best occurrence.
+    """
+    found = sorted(((weights[(m.code_id, m.keyword)] * (NEGATED_WEIGHT if m.negated else 1.0),
+                     m) for m in matches), key=lambda wm: (-wm[0], wm[1].first))
+    claimed: dict[int, list[tuple[int, int]]] = {}
     best: dict[tuple[int, str], float] = {}
-    for m in matches:
+    for w, m in found:
+        spans = claimed.setdefault(m.code_id, [])
+        if any(m.first <= last and first <= m.last for first, last in spans):
+            continue
+        spans.append((m.first, m.last))
         key = (m.code_id, m.keyword)
-        w = weights[key] * (NEGATED_WEIGHT if m.negated else 1.0)
         if w > best.get(key, 0.0):
             best[key] = w
     out: dict[int, float] = {}

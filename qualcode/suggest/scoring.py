@@ -3,22 +3,26 @@
 Scorers are registered under versioned names: a changed behaviour gets a new name, so a stored
 suggestion (its ``scorer`` column and evidence) stays explainable.
 
-- `qualcode.keywords.v1` (keywords.py): keyword strength per (segment, code).
+- `qualcode.keywords.v2` (keywords.py): keyword strength per (segment, code); words are
+  evidence once (v1 counted overlapping matches of one passage several times).
 - `qualcode.similarity.v1`: cosine between the segment vector and the code's prototype (its
-  definition, examples and coded segments), taken relative to the segment's cosines with all
-  the codes (difference to their mean, and z-score). The vectors tell on-topic from off-topic
-  text but barely one code from another, so similarity only nudges the score: it decides
-  between a single keyword hit and none, and can never reach the threshold alone.
-- `qualcode.learned.v1` (learned.py): a per-code correction trained on human codings and review
-  decisions.
-- `qualcode.fill.v1`: learned from the coders' habits: when they code nearly every segment
-  (at least 80% of the segments of the documents they coded), a segment that no code
-  reaches gets its best code, at the threshold (so `review` asks it first).
-- `qualcode.combine.v1`: score = sigmoid(BIAS + KW_WEIGHT·min(kw, KW_CAP) + similarity
-  + learned), similarity = SIM_WEIGHT·(cos - mean cos) + Z_WEIGHT·z-score. Calibrated on the
-  demo corpus so that 0.5 is the threshold: two keywords give about 0.9; one keyword gives
-  about 0.27 and passes 0.5 only when the segment is closer to this code than to most
-  others; without a keyword the score stays under 0.1.
+  definition and examples), taken relative to the segment's cosines with all the codes
+  (difference to their mean, and z-score). The vectors tell on-topic from off-topic text but
+  barely one code from another, so similarity only nudges the score.
+- `qualcode.examples.v1` (examples.py): the margin of the nearest example of the code over
+  the nearest example coded otherwise, by shared lemmas; codebook examples, then the coded
+  segments as the coder works.
+- `qualcode.learned.v2` (learned.py): a per-code correction trained on human codings and
+  review decisions, used only when it helps on held-out documents.
+- `qualcode.fill.v2`: the coders' habit. When they code nearly every segment (at least 80% of
+  the segments of the documents they coded), a segment that no code reaches still gets its
+  best code as a suggestion, with its true score and ``"filled": true`` in the evidence (v1
+  raised the score to the threshold).
+- `qualcode.combine.v2`: score = sigmoid(BIAS + KW_WEIGHT·min(kw, KW_CAP) + similarity
+  + EX_WEIGHT·example margin + learned), similarity = SIM_WEIGHT·(cos - mean cos)
+  + Z_WEIGHT·z-score. 0.5 is the threshold: two keywords give about 0.9; one keyword gives
+  about 0.27 and passes 0.5 only when the segment is closer to this code than to most others
+  (vectors and examples); without a keyword the score stays under 0.1.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from . import examples as exmod
 from . import keywords as kwmod
 from . import learned as lmod
 from .analysis_cache import Analysis
 
 SIMILARITY = "qualcode.similarity.v1"
-COMBINER = "qualcode.combine.v1"
+COMBINER = "qualcode.combine.v2"
 DEFAULT_MIN_SCORE = 0.5
 
 BIAS = -4.0
@@ -43,7 +48,8 @@ KW_WEIGHT = 3.0
 KW_CAP = 2.5
 SIM_WEIGHT = 4.0
 Z_WEIGHT = 0.5
-FILL = "qualcode.fill.v1"
+EX_WEIGHT = 2.0
+FILL = "qualcode.fill.v2"
 FILL_COVERAGE = 0.8  # coders who code at least this share of segments
 FILL_FLOOR = 0.1  # a filled code must still score this much on its own
 
@@ -72,13 +78,7 @@ class CodeInfo:
     name: str
     keywords: list[str]
     proto_texts: list[str]  # definition (description + inclusion) and examples
-
-
-@dataclass
-class Example:
-    ref: str  # "document:n"
-    excerpt: str
-    vector: np.ndarray  # unit
+    examples: list[str] = field(default_factory=list)  # the codebook's examples
 
 
 @dataclass
@@ -90,10 +90,24 @@ class Batch:
     kw: np.ndarray  # (n, codes) keyword strength
     cos: np.ndarray  # (n, codes) cosine to the prototype
     sim: np.ndarray  # (n, codes) similarity term of the logit (relative cosine, z-score)
+    ex: np.ndarray  # (n, codes) example margin (examples.py)
+    ex_nearest: np.ndarray  # (n, codes) nearest positive example (pool index, -1: none)
+    bags: list[set[str]]  # content lemmas per segment
     z0: np.ndarray  # codebook logit
     learned: np.ndarray  # learned correction of the logit
     score: np.ndarray  # final score in [0, 1]
     filled: np.ndarray  # (n, codes) bool: raised to the threshold by `Engine.fill`
+
+
+@dataclass
+class Features:
+    matches: list[list[kwmod.Match]]
+    kw: np.ndarray
+    cos: np.ndarray
+    sim: np.ndarray
+    ex: np.ndarray
+    nearest: np.ndarray
+    bags: list[set[str]]
 
 
 @dataclass
@@ -102,12 +116,13 @@ class Engine:
     index: kwmod.KeywordIndex
     weights: dict[tuple[int, str], float]
     prototypes: np.ndarray  # (codes, dim) unit vectors (zero rows: no prototype)
-    examples: dict[int, list[Example]] = field(default_factory=dict)
+    pool: exmod.ExamplePool | None = None
     model: lmod.LearnedModel | None = None
+    check: lmod.Check | None = None  # whether the learned correction passed its check
+    learned_from: np.ndarray | None = None  # (codes,) human decisions behind each code
     # Share of the segments this corpus's coders code (None: no human coding yet). When they
     # code nearly every segment, a segment left without any suggestion gets its best code.
     coverage: float | None = None
-    _matrices: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def fills(self) -> bool:
@@ -117,8 +132,10 @@ class Engine:
     def column(self) -> dict[int, int]:
         return {c.id: j for j, c in enumerate(self.codes)}
 
-    def codebook_features(self, analyses: Sequence[Analysis]
-                          ) -> tuple[list[list[kwmod.Match]], np.ndarray, np.ndarray, np.ndarray]:
+    def codebook_features(self, analyses: Sequence[Analysis],
+                          segment_ids: Sequence[int | None] | None = None) -> Features:
+        """Keyword, similarity and example evidence; ``segment_ids`` keeps a segment from
+        being its own example."""
         col = self.column
         n, k = len(analyses), len(self.codes)
         kw = np.zeros((n, k), np.float32)
@@ -129,60 +146,61 @@ class Engine:
             for code_id, strength in kwmod.strengths(found, self.weights).items():
                 kw[i, col[code_id]] = strength
         cos, sim = REGISTRY[SIMILARITY](analyses, self.prototypes)
-        return matches, kw, cos, sim
+        bags = [exmod.content_lemmas(a) for a in analyses]
+        if self.pool is not None and len(self.pool):
+            ex, nearest = REGISTRY[exmod.NAME](self.pool, bags, segment_ids)
+        else:
+            ex, nearest = np.zeros((n, k), np.float32), np.full((n, k), -1, np.int64)
+        return Features(matches, kw, cos, sim, ex, nearest, bags)
 
-    def score(self, analyses: Sequence[Analysis]) -> Batch:
-        matches, kw, cos, sim = self.codebook_features(analyses)
-        z0 = codebook_logit(kw, sim)
+    def score(self, analyses: Sequence[Analysis],
+              segment_ids: Sequence[int | None] | None = None) -> Batch:
+        f = self.codebook_features(analyses, segment_ids)
+        z0 = codebook_logit(f.kw, f.sim, f.ex)
         if self.model is not None and self.model.labelled.any():
-            learned = REGISTRY[lmod.NAME](self.model, analyses, kw, sim)
+            learned = REGISTRY[lmod.NAME](self.model, analyses, f.kw, f.sim)
         else:
             learned = np.zeros_like(z0)
-        return Batch(analyses, matches, kw, cos, sim, z0, learned, sigmoid(z0 + learned),
-                     np.zeros(z0.shape, bool))
+        return Batch(analyses, f.matches, f.kw, f.cos, f.sim, f.ex, f.nearest, f.bags, z0,
+                     learned, sigmoid(z0 + learned), np.zeros(z0.shape, bool))
 
     def fill(self, batch: Batch, threshold: float, blocked: np.ndarray | None = None) -> None:
-        """The coders' habit (`qualcode.fill.v1`): when they code nearly every segment, a
+        """The coders' habit (`qualcode.fill.v2`): when they code nearly every segment, a
         segment with no code at or above ``threshold`` (and no human coding: ``blocked``
-        rows) gets its best-scoring code, raised to the threshold and marked as filled."""
+        rows) gets its best code marked as filled, if it scores at least FILL_FLOOR. The
+        score is left as it is: a filled suggestion is a best guess and says so."""
         if not self.fills or not batch.score.size:
             return
         none = ~(batch.score >= threshold).any(axis=1)
         if blocked is not None:
             none &= ~blocked
-        for i in np.flatnonzero(none):
-            j = int(batch.score[i].argmax())
-            if batch.score[i, j] >= FILL_FLOOR:
-                batch.score[i, j] = threshold
-                batch.filled[i, j] = True
+        rows = np.flatnonzero(none)
+        best = batch.score[rows].argmax(axis=1)
+        keep = batch.score[rows, best] >= FILL_FLOOR
+        batch.filled[rows[keep], best[keep]] = True
 
-    def nearest(self, code_id: int, vector: np.ndarray) -> tuple[Example, float] | None:
-        examples = self.examples.get(code_id)
-        if not examples or not vector.any():
-            return None
-        matrix = self._matrices.get(code_id)
-        if matrix is None:
-            matrix = self._matrices[code_id] = np.stack([e.vector for e in examples])
-        sims = matrix @ unit(vector.astype(np.float32))
-        best = int(sims.argmax())
-        return examples[best], float(sims[best])
+    def suggested(self, batch: Batch, threshold: float) -> np.ndarray:
+        """(n, codes) bool: what `suggest` proposes, scores at the threshold or filled."""
+        return (batch.score >= threshold) | batch.filled
 
 
-def codebook_logit(kw: np.ndarray, sim: np.ndarray) -> np.ndarray:
-    return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + sim
+def codebook_logit(kw: np.ndarray, sim: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + sim + EX_WEIGHT * ex
 
 
 def _sig(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def contributions(kw: float, sim: float, learned: float) -> dict[str, float]:
+def contributions(kw: float, sim: float, ex: float, learned: float) -> dict[str, float]:
     """Each scorer's share of the final score, added in order from the base score."""
     z_kw = BIAS + KW_WEIGHT * min(kw, KW_CAP)
-    base, with_kw = _sig(BIAS), _sig(z_kw)
-    with_sim, final = _sig(z_kw + sim), _sig(z_kw + sim + learned)
+    z_ex = z_kw + sim + EX_WEIGHT * ex
+    base, with_kw, with_sim = _sig(BIAS), _sig(z_kw), _sig(z_kw + sim)
+    with_ex, final = _sig(z_ex), _sig(z_ex + learned)
     return {"base": round(base, 4), "keywords": round(with_kw - base, 4),
-            "similarity": round(with_sim - with_kw, 4), "learned": round(final - with_sim, 4)}
+            "similarity": round(with_sim - with_kw, 4), "examples": round(with_ex - with_sim, 4),
+            "learned": round(final - with_ex, 4)}
 
 
 @register(kwmod.NAME)
@@ -211,6 +229,12 @@ def similarity_scorer(analyses: Sequence[Analysis], prototypes: np.ndarray
     return cos, term.astype(np.float32)
 
 
+@register(exmod.NAME)
+def example_scorer(pool: exmod.ExamplePool, bags: Sequence[set[str]],
+                   segment_ids: Sequence[int | None] | None) -> tuple[np.ndarray, np.ndarray]:
+    return pool.margins(pool.cosines(bags, segment_ids))
+
+
 @register(lmod.NAME)
 def learned_scorer(model: lmod.LearnedModel, analyses: Sequence[Analysis], kw: np.ndarray,
                    sim: np.ndarray) -> np.ndarray:
@@ -218,5 +242,6 @@ def learned_scorer(model: lmod.LearnedModel, analyses: Sequence[Analysis], kw: n
 
 
 def scorer_names() -> dict[str, str]:
-    return {"keywords": kwmod.NAME, "similarity": SIMILARITY, "learned": lmod.NAME,
+    return {"keywords": kwmod.NAME, "similarity": SIMILARITY, "examples": exmod.NAME,
+            "learned": lmod.NAME,
             "fill": FILL, "combiner": COMBINER}

@@ -17,6 +17,7 @@ from ..codebook.lookup import descendants, get_code
 from ..corpus.documents import get_document
 from ..errors import NotFound, QualcodeError
 from ..models import Code, Coder, Coding, Document, Segment, Suggestion
+from . import examples as exmod
 from . import keywords as kwmod
 from . import learned as lmod
 from .analysis_cache import Analysis, AnalysisStore
@@ -25,7 +26,6 @@ from .scoring import (
     DEFAULT_MIN_SCORE,
     CodeInfo,
     Engine,
-    Example,
     codebook_logit,
     contributions,
     scorer_names,
@@ -34,6 +34,7 @@ from .scoring import (
 
 CHUNK = 512  # segments scored and written together
 EXCERPT = 120
+SHARED_WORDS = 8
 
 Progress = Callable[[int, int], None]  # (segments done, total)
 
@@ -64,8 +65,10 @@ def load_codes(session: Session) -> list[CodeInfo]:
     out = []
     for c in rows:
         definition = " ".join(t for t in (c.description, c.inclusion) if t and t.strip())
-        texts = [t for t in [definition, *(c.examples or [])] if t and t.strip()]
-        out.append(CodeInfo(c.id, c.name, [k for k in (c.keywords or []) if k.strip()], texts))
+        examples = [t for t in (c.examples or []) if t and t.strip()]
+        texts = [definition, *examples] if definition else examples
+        out.append(CodeInfo(c.id, c.name, [k for k in (c.keywords or []) if k.strip()], texts,
+                            examples))
     return out
 
 
@@ -164,7 +167,8 @@ class CodebookFeatures:
             texts.extend(c.proto_texts)
         analyses = dict(zip(texts, store.get_many(texts), strict=True)) if texts else {}
         self.vectors: list[list[np.ndarray]] = []
-        self.book_examples: dict[int, list[Example]] = {}
+        self.entries: list[exmod.Entry] = []
+        all_ids = frozenset(c.id for c in codes)
         for c in codes:
             for k in dict.fromkeys(c.keywords):
                 pattern = kwmod.compile_keyword(
@@ -174,9 +178,11 @@ class CodebookFeatures:
                     self.weights[(c.id, k)] = pattern.weight
             vecs = [unit(analyses[t].vector.astype(np.float32)) for t in c.proto_texts]
             self.vectors.append([v for v in vecs if v.any()])
-            self.book_examples[c.id] = [
-                Example("codebook", _excerpt(t), unit(analyses[t].vector.astype(np.float32)))
-                for t in c.proto_texts[1:] if analyses[t].vector.any()]
+            # A codebook example is a positive for its code and a negative for the others.
+            self.entries.extend(
+                exmod.Entry("codebook", _excerpt(t), frozenset(exmod.content_lemmas(analyses[t])),
+                            frozenset({c.id}), all_ids - {c.id})
+                for t in c.examples)
 
 
 def _excerpt(text: str) -> str:
@@ -194,39 +200,52 @@ def _prototypes(vectors: list[list[np.ndarray]]) -> np.ndarray:
 
 
 def build_engine(book: CodebookFeatures, *, labels: dict[int, tuple[set, set]] | None = None,
+                 rejected: Iterable[tuple[int, int]] = (),
                  rows: dict[int, SegRow] | None = None,
                  analyses: dict[int, Analysis] | None = None,
                  coverage: float | None = None) -> Engine:
-    """An engine for ``book``; with labels (and the analyses of the labelled segments), the
-    coded segments become the nearest examples and a learned model corrects the codebook."""
+    """An engine for ``book``. With labels (and the rows and analyses of the labelled
+    segments), coded segments join the codebook examples in the example pool, and a learned
+    correction of the codebook score is trained, used only if it helps on held-out
+    documents (`learned.train_checked`).
+
+    In the pool a coded segment is a positive example of its codes, and a negative one only
+    for the codes explicitly rejected on it (``rejected`` (segment, code) pairs): "coded with
+    A but not B" is too weak a statement about long turns that mix topics (demo corpus:
+    these implicit negatives lowered micro-F1 by 0.01 after one coded document).
+    """
     codes = book.codes
     col = {c.id: j for j, c in enumerate(codes)}
-    examples = {cid: list(exs) for cid, exs in book.book_examples.items()}
     labels = labels or {}
     rows = rows or {}
     analyses = analyses or {}
-    coded_examples: dict[int, list[Example]] = defaultdict(list)
-    for sid, (pos, _neg) in labels.items():
-        a = analyses.get(sid)
-        if a is None or not a.vector.any():
-            continue
-        v = unit(a.vector.astype(np.float32))
-        for cid in pos:
-            # Coded segments are witnesses (nearest example), not part of the prototype:
-            # long turns mix topics and blurred the prototypes (demo corpus: LOO micro-F1
-            # 0.79 with them, 0.81 without).
-            coded_examples[cid].append(Example(rows[sid].ref, _excerpt(rows[sid].text), v))
-    for cid, exs in coded_examples.items():
-        examples[cid] = exs  # coded segments are better witnesses than codebook examples
-    engine = Engine(codes, book.index, book.weights, _prototypes(book.vectors), examples,
-                    coverage=coverage)
+    refused: dict[int, set[int]] = defaultdict(set)
+    for sid, cid in rejected:
+        refused[sid].add(cid)
+    entries = list(book.entries)
     sids = [sid for sid in labels if sid in analyses]
+    for sid in sids:
+        pos = frozenset(labels[sid][0])
+        neg = frozenset(refused.get(sid, set()) - pos)
+        if pos or neg:
+            row = rows[sid]
+            entries.append(exmod.Entry(row.ref, _excerpt(row.text),
+                                       frozenset(exmod.content_lemmas(analyses[sid])),
+                                       pos, neg, sid))
+    engine = Engine(codes, book.index, book.weights, _prototypes(book.vectors),
+                    pool=exmod.ExamplePool(entries, [c.id for c in codes]), coverage=coverage)
+    # human decisions per code: coded segments (positive or negative) and rejections
+    engine.learned_from = np.zeros(len(codes), np.int64)
+    for sid in sids:
+        pos, neg = labels[sid]
+        for cid in set(pos) | set(neg):
+            engine.learned_from[col[cid]] += 1
     if sids:
         seg_analyses = [analyses[sid] for sid in sids]
-        _m, kw, _cos, sim = engine.codebook_features(seg_analyses)
-        z0 = codebook_logit(kw, sim)
-        y = np.zeros(kw.shape, np.float32)
-        mask = np.zeros(kw.shape, np.float32)
+        f = engine.codebook_features(seg_analyses, sids)  # a segment is not its own example
+        z0 = codebook_logit(f.kw, f.sim, f.ex)
+        y = np.zeros(f.kw.shape, np.float32)
+        mask = np.zeros(f.kw.shape, np.float32)
         for i, sid in enumerate(sids):
             pos, neg = labels[sid]
             for cid in pos:
@@ -234,7 +253,8 @@ def build_engine(book: CodebookFeatures, *, labels: dict[int, tuple[set, set]] |
                 mask[i, col[cid]] = 1
             for cid in neg:
                 mask[i, col[cid]] = 1
-        engine.model = lmod.train(seg_analyses, z0, kw, sim, y, mask)
+        engine.model, engine.check = lmod.train_checked(
+            seg_analyses, z0, f.kw, f.sim, y, mask, [rows[sid].document_id for sid in sids])
     return engine
 
 
@@ -244,6 +264,26 @@ def _label_analyses(store: AnalysisStore, rows: list[SegRow]) -> dict[int, Analy
 
 
 # ---------------------------------------------------------------- suggest
+
+def _nearest(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict | None:
+    """The nearest positive example of the code and the words the segment shares with it."""
+    k = int(batch.ex_nearest[i, j])
+    if k < 0 or engine.pool is None:
+        return None
+    entry = engine.pool.entries[k]
+    bag = batch.bags[i]
+    common = bag & entry.lemmas
+    if not common:
+        return None
+    a = batch.analyses[i]
+    words: dict[str, str] = {}
+    for t, lemma in enumerate(a.lemmas):
+        if lemma in common and lemma not in words:
+            words[lemma] = row.text[int(a.starts[t]):int(a.ends[t])]
+    similarity = len(common) / (max(len(bag), 1) * max(len(entry.lemmas), 1)) ** 0.5
+    return {"segment": entry.ref, "excerpt": entry.excerpt, "similarity": round(similarity, 3),
+            "shared": list(words.values())[:SHARED_WORDS]}
+
 
 def _evidence(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict[str, Any]:
     a = batch.analyses[i]
@@ -256,12 +296,6 @@ def _evidence(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict[s
         end = row.start + int(a.ends[m.last])
         matches.append({"text": row.text[start - row.start:end - row.start], "start": start,
                         "end": end, "keyword": m.keyword, "negated": m.negated})
-    near = engine.nearest(code_id, a.vector)
-    nearest = None
-    if near is not None:
-        example, similarity = near
-        nearest = {"segment": example.ref, "excerpt": example.excerpt,
-                   "similarity": round(similarity, 3)}
     learned = float(batch.learned[i, j])
     return {
         "scorer": COMBINER,
@@ -270,9 +304,12 @@ def _evidence(engine: Engine, batch: Any, i: int, j: int, row: SegRow) -> dict[s
         "keyword_strength": round(float(batch.kw[i, j]), 3),
         "similarity": round(float(batch.cos[i, j]), 3),
         "similarity_term": round(float(batch.sim[i, j]), 3),
-        "nearest": nearest,
-        "contributions": contributions(float(batch.kw[i, j]), float(batch.sim[i, j]), learned),
-        "learned_from": int(engine.model.labelled[j]) if engine.model is not None else 0,
+        "example_margin": round(float(batch.ex[i, j]), 3),
+        "nearest": _nearest(engine, batch, i, j, row),
+        "contributions": contributions(float(batch.kw[i, j]), float(batch.sim[i, j]),
+                                       float(batch.ex[i, j]), learned),
+        "learned_from": int(engine.learned_from[j]) if engine.learned_from is not None else 0,
+        "learned_used": engine.model is not None,
         "filled": bool(batch.filled[i, j]),
     }
 
@@ -298,11 +335,13 @@ def prepare(session: Session, store: AnalysisStore) -> tuple[list[CodeInfo], Eng
                             "import one first: qualcode codebook import codebooks/guichet.yaml")
     book = CodebookFeatures(store, infos)
     coded = coded_pairs(session)
-    labels = labels_from(coded, [c.id for c in infos], rejected_pairs(session))
+    rejected = rejected_pairs(session)
+    labels = labels_from(coded, [c.id for c in infos], rejected)
     rows = {r.id: r for r in segment_rows(session, segment_ids=list(labels))} if labels else {}
     labels = {sid: lab for sid, lab in labels.items() if sid in rows}
     analyses = _label_analyses(store, list(rows.values())) if rows else {}
-    return infos, build_engine(book, labels=labels, rows=rows, analyses=analyses,
+    return infos, build_engine(book, labels=labels, rejected=rejected, rows=rows,
+                               analyses=analyses,
                                coverage=coverage_of(session, coded))
 
 
@@ -357,8 +396,9 @@ def suggest(
         chunk = targets[lo:lo + CHUNK]
         analyses = store.get_many([r.text for r in chunk], [r.text_hash for r in chunk],
                                   progress=tick)
-        batch = engine.score(analyses)
+        batch = engine.score(analyses, [r.id for r in chunk])
         engine.fill(batch, min_score, np.array([bool(coded.get(r.id)) for r in chunk]))
+        proposed = engine.suggested(batch, min_score)
         inserts, updates, deletes = [], [], []
         for i, row in enumerate(chunk):
             already = coded.get(row.id, {})
@@ -368,7 +408,7 @@ def suggest(
                 prior = existing.get((row.id, cid))
                 if refresh_only and (prior is None or prior[1] != "pending"):
                     continue
-                if (score < min_score and not refresh_only) or cid in already:
+                if (not proposed[i, j] and not refresh_only) or cid in already:
                     if prior is not None and prior[1] == "pending":
                         deletes.append(prior[0])
                     continue
@@ -394,7 +434,7 @@ def suggest(
             session.execute(delete(table).where(table.c.id.in_(deletes)))
     if stats is not None:
         stats.update({"segments": total, "parsed": store.parsed, "cached": store.read,
-                      "suggestions": len(out)})
+                      "suggestions": len(out), "learned": engine.check})
     return out
 
 
@@ -466,6 +506,83 @@ def metrics(gold: dict[int, set[int]], predicted: dict[int, set[int]],
             "macro_f1": round(float(np.mean(active)), 4) if active else 0.0}
 
 
+@dataclass
+class EvalData:
+    """One coder's gold codings and everything the evaluation needs to score segments."""
+
+    coder: Coder
+    infos: list[CodeInfo]
+    rows: list[SegRow]
+    analyses: dict[int, Analysis]
+    coded: dict[int, dict[int, set[int]]]  # this coder's codings only
+    gold: dict[int, set[int]]
+    by_doc: dict[int, list[int]]
+    book: CodebookFeatures
+
+    @property
+    def code_ids(self) -> list[int]:
+        return [c.id for c in self.infos]
+
+
+def eval_data(session: Session, *, coder: str | None = None,
+              store: AnalysisStore | None = None) -> EvalData:
+    from ..corpus.coders import get_coder
+
+    who = get_coder(session, coder) if coder else default_eval_coder(session)
+    store = store or AnalysisStore(session)
+    infos = load_codes(session)
+    if not infos:
+        raise QualcodeError("the codebook has no codes", "import a codebook first")
+    code_ids = {c.id for c in infos}
+    coded = coded_pairs(session, coder_id=who.id)
+    doc_ids = sorted(set(session.scalars(
+        select(Coding.document_id).where(Coding.coder_id == who.id))))
+    rows = segment_rows(session, document_ids=doc_ids, include_interviewer=False)
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for r in rows:
+        by_doc[r.document_id].append(r.id)
+    return EvalData(who, infos, rows, _label_analyses(store, rows), coded,
+                    {r.id: set(coded.get(r.id, {})) & code_ids for r in rows}, dict(by_doc),
+                    CodebookFeatures(store, infos))
+
+
+def trained_on(data: EvalData, train_docs: Iterable[int]) -> Engine:
+    """An engine that learned from the coder's codings of ``train_docs`` only: labels,
+    example pool, learned correction and coverage all come from those documents."""
+    train = {s for d in train_docs for s in data.by_doc[d]}
+    train_coded = {s: v for s, v in data.coded.items() if s in train}
+    labels = labels_from(train_coded, data.code_ids)
+    coverage = sum(1 for s in train if s in train_coded) / len(train) if train else None
+    rows = {r.id: r for r in data.rows if r.id in train}
+    return build_engine(data.book, labels=labels, rows=rows,
+                        analyses={s: data.analyses[s] for s in train}, coverage=coverage)
+
+
+def predict(data: EvalData, engine: Engine, sids: list[int], min_score: float,
+            *, fill: bool = True) -> dict[int, set[int]]:
+    """The codes `suggest` would propose for ``sids`` (filled ones too, unless not ``fill``)."""
+    if not sids:
+        return {}
+    batch = engine.score([data.analyses[s] for s in sids], sids)
+    if fill:
+        engine.fill(batch, min_score)
+    chosen = engine.suggested(batch, min_score)
+    return {s: {data.code_ids[j] for j in np.flatnonzero(chosen[i])}
+            for i, s in enumerate(sids)}
+
+
+def cross_predictions(data: EvalData, min_score: float, *, max_pairs: int = 60,
+                      fill: bool = True) -> dict[str, Any]:
+    """Leave-out predictions: ``loo`` {test document: {segment: codes}} learned from all the
+    other documents, and ``pairs`` {(train, test): {segment: codes}} learned from one."""
+    doc_ids = sorted(data.by_doc)
+    loo = {d: predict(data, trained_on(data, [o for o in doc_ids if o != d]), data.by_doc[d],
+                      min_score, fill=fill) for d in doc_ids} if len(doc_ids) >= 2 else {}
+    pairs = [(a, b) for a in doc_ids for b in doc_ids if a != b][:max_pairs]
+    return {"loo": loo, "pairs": {(a, b): predict(data, trained_on(data, [a]), data.by_doc[b],
+                                                  min_score, fill=fill) for a, b in pairs}}
+
+
 def evaluate(session: Session, *, coder: str | None = None,
              min_score: float = DEFAULT_MIN_SCORE, max_pairs: int = 60,
              store: AnalysisStore | None = None) -> dict[str, Any]:
@@ -474,73 +591,36 @@ def evaluate(session: Session, *, coder: str | None = None,
     (a) codebook alone; (b) leave-one-document-out: learn from that coder's codings of the
     other documents; and a learning curve: train on one document, test on another (averaged
     over pairs of documents). Interviewer turns are left out; every other segment of a
-    document the coder coded counts (uncoded = no code).
+    document the coder coded counts (uncoded = no code). The learned figures include the
+    filled suggestions (`qualcode.fill.v2`) as `suggest` makes them; ``without_fill``
+    repeats them without.
     """
-    from ..corpus.coders import get_coder
-
-    who = get_coder(session, coder) if coder else default_eval_coder(session)
-    store = store or AnalysisStore(session)
-    infos = load_codes(session)
-    if not infos:
-        raise QualcodeError("the codebook has no codes", "import a codebook first")
-    code_ids = [c.id for c in infos]
-    names = {c.id: c.name for c in infos}
-    coded = coded_pairs(session, coder_id=who.id)
-    doc_ids = sorted(set(session.scalars(
-        select(Coding.document_id).where(Coding.coder_id == who.id))))
-    rows = segment_rows(session, document_ids=doc_ids, include_interviewer=False)
-    by_id = {r.id: r for r in rows}
-    analyses = _label_analyses(store, rows)
-    gold = {r.id: set(coded.get(r.id, {})) & set(code_ids) for r in rows}
-    by_doc: dict[int, list[int]] = defaultdict(list)
-    for r in rows:
-        by_doc[r.document_id].append(r.id)
-    book = CodebookFeatures(store, infos)
-
-    def predict(engine: Engine, sids: list[int]) -> dict[int, set[int]]:
-        if not sids:
-            return {}
-        batch = engine.score([analyses[s] for s in sids])
-        engine.fill(batch, min_score)
-        return {s: {code_ids[j] for j in np.flatnonzero(batch.score[i] >= min_score)}
-                for i, s in enumerate(sids)}
-
-    def trained_on(train_docs: Iterable[int]) -> Engine:
-        train = {s for d in train_docs for s in by_doc[d]}
-        train_coded = {s: v for s, v in coded.items() if s in train}
-        labels = labels_from(train_coded, code_ids)
-        coverage = sum(1 for s in train if s in train_coded) / len(train) if train else None
-        return build_engine(book, labels=labels, rows=by_id, analyses=analyses,
-                            coverage=coverage)
-
-    base_engine = build_engine(book)
-    all_sids = [r.id for r in rows]
+    data = eval_data(session, coder=coder, store=store)
+    names = {c.id: c.name for c in data.infos}
+    all_sids = [r.id for r in data.rows]
+    codebook = metrics(data.gold, predict(data, build_engine(data.book), all_sids, min_score),
+                       names)
     report: dict[str, Any] = {
-        "coder": who.name, "documents": len(doc_ids), "segments": len(rows),
-        "threshold": min_score,
-        "codebook": metrics(gold, predict(base_engine, all_sids), names),
+        "coder": data.coder.name, "documents": len(data.by_doc), "segments": len(data.rows),
+        "threshold": min_score, "codebook": codebook, "learned": None,
+        "curve": [{"train_documents": 0, "micro_f1": codebook["micro"]["f1"]}],
     }
-    if len(doc_ids) >= 2:
-        predicted: dict[int, set[int]] = {}
-        for d in doc_ids:
-            others = [o for o in doc_ids if o != d]
-            predicted.update(predict(trained_on(others), by_doc[d]))
-        report["learned"] = metrics(gold, predicted, names)
-        pairs = [(a, b) for a in doc_ids for b in doc_ids if a != b][:max_pairs]
-        curve_one = []
-        for a, b in pairs:
-            test = {s: gold[s] for s in by_doc[b]}
-            curve_one.append(metrics(test, predict(trained_on([a]), by_doc[b]), names)
-                             ["micro"]["f1"])
-        report["curve"] = [
-            {"train_documents": 0, "micro_f1": report["codebook"]["micro"]["f1"]},
-            {"train_documents": 1, "micro_f1": round(float(np.mean(curve_one)), 4),
-             "pairs": len(pairs)},
-            {"train_documents": len(doc_ids) - 1,
-             "micro_f1": report["learned"]["micro"]["f1"]},
+    if len(data.by_doc) < 2:
+        return report
+    for fill in (True, False):
+        cross = cross_predictions(data, min_score, max_pairs=max_pairs, fill=fill)
+        predicted = {s: c for p in cross["loo"].values() for s, c in p.items()}
+        learned = metrics(data.gold, predicted, names)
+        one = [metrics({s: data.gold[s] for s in p}, p, names)["micro"]["f1"]
+               for p in cross["pairs"].values()]
+        curve = [
+            {"train_documents": 0, "micro_f1": codebook["micro"]["f1"]},
+            {"train_documents": 1, "micro_f1": round(float(np.mean(one)), 4),
+             "pairs": len(one)},
+            {"train_documents": len(data.by_doc) - 1, "micro_f1": learned["micro"]["f1"]},
         ]
-    else:
-        report["learned"] = None
-        report["curve"] = [{"train_documents": 0,
-                            "micro_f1": report["codebook"]["micro"]["f1"]}]
+        if fill:
+            report["learned"], report["curve"] = learned, curve
+        else:
+            report["without_fill"] = {"learned": learned, "curve": curve}
     return report
