@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session
 
+from ..corpus.agents import resolve_attribute_key
 from ..errors import InvalidInput
 from . import units as U
 from .agreement import Agreement, agreement_tables, pooled
@@ -106,6 +107,8 @@ def cooccurrence_report(session: Session, *, by: str | None, unit: str = "segmen
     if unit not in U.UNITS:
         raise InvalidInput(f"unknown unit {unit!r}", f"use one of {', '.join(U.UNITS)}")
     corpus = U.load_corpus(session, coders=coders)
+    if by:
+        by = resolve_attribute_key(session, by)  # titles name the key as stored
     values = U.attribute_values(session, corpus, by) if by else None
     columns = U.choose_columns(session, corpus.tree, codes, rollup)
     units = U.build_units(corpus, U.segment_presence(corpus, columns), unit)
@@ -168,6 +171,7 @@ def crosstab_report(session: Session, *, by: str, codes: list[str] | None = None
     may add up to more than 100.
     """
     corpus = U.load_corpus(session, coders=coders)
+    by = resolve_attribute_key(session, by)
     values = U.attribute_values(session, corpus, by)
     columns = U.choose_columns(session, corpus.tree, codes, rollup)
     seg_presence = U.segment_presence(corpus, columns)

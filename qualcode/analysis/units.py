@@ -18,6 +18,7 @@ from sqlalchemy import Select, case, func, select
 from sqlmodel import Session
 
 from ..codebook.lookup import get_code
+from ..corpus.agents import resolve_attribute_key
 from ..corpus.coders import get_coder
 from ..errors import InvalidInput
 from ..models import (
@@ -244,18 +245,13 @@ def segment_agent_pairs(seg_doc: np.ndarray, interviewer: np.ndarray, no_speaker
 def attribute_values(session: Session, corpus: Corpus, key: str) -> list[str | None]:
     """Value of attribute ``key`` per agent index (None: the agent has no such attribute).
 
-    An attribute no agent has is an error that lists the known keys.
+    ``key`` is matched like a name (see :func:`resolve_attribute_key`); an attribute no agent
+    has is an error that lists the known keys.
     """
+    key = resolve_attribute_key(session, key)
     rows = dict(session.execute(
         select(AgentAttribute.agent_id, AgentAttribute.value)
         .where(AgentAttribute.key == key)).all())
-    if not rows:
-        known = sorted(set(session.scalars(select(AgentAttribute.key))))
-        if known:
-            raise InvalidInput(f"no agent has the attribute {key!r}",
-                               f"known attributes: {', '.join(known)}")
-        raise InvalidInput(f"no agent has the attribute {key!r} (no agent has any attribute)",
-                           "import participants with `qualcode agents import agents.csv`")
     return [rows.get(int(a)) for a in corpus.agent_ids]
 
 

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from ..textutil import norm_name
 from .csvio import neutralise
 
 Row = dict[str, Any]
@@ -23,8 +24,8 @@ def profile_keys(rows: list[Row], preferred: list[str] | tuple[str, ...] = ()) -
     keys = sorted({k for r in rows for p in r["profiles"].values() for k in p},
                   key=str.casefold)
     if preferred:
-        wanted = {p.casefold() for p in preferred}
-        return [k for k in keys if k.casefold() in wanted]
+        wanted = {norm_name(p) for p in preferred}  # as --where matches them
+        return [k for k in keys if norm_name(k) in wanted]
     for name in ("profil", "profile"):
         chosen = [k for k in keys if k.casefold() == name]
         if chosen:

@@ -178,6 +178,28 @@ def segment_agents(session: Session) -> dict[int, list[int]]:
     return out
 
 
+def resolve_attribute_key(session: Session, key: str) -> str:
+    """The stored attribute key a user means: exact, else case- and accent-insensitive.
+
+    `--by anciennete` finds a CSV column `ancienneté` (and `Profil` finds `profil`): the same
+    leniency as for agent and code names. No match, or two keys that fold alike, is an error.
+    """
+    keys = sorted(set(session.scalars(select(AgentAttribute.key))))
+    if key in keys:
+        return key
+    matches = [k for k in keys if norm_name(k) == norm_name(key)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise InvalidInput(f"attribute {key!r} is ambiguous: {', '.join(matches)}",
+                           "write the attribute exactly as in the agents CSV")
+    if not keys:
+        raise InvalidInput(f"no agent has the attribute {key!r} (no agent has any attribute)",
+                           "import participants with `qualcode agents import agents.csv`")
+    raise InvalidInput(f"no agent has the attribute {key!r}",
+                       f"known attributes: {', '.join(keys)}")
+
+
 def agent_attribute_values(session: Session, key: str) -> dict[int, str]:
     """Agent id -> value of attribute ``key`` (agents without it are absent)."""
     return dict(session.execute(
