@@ -56,8 +56,12 @@ def backup(database: Database, target: Path) -> Path:
     return target
 
 
-def auto_backup(database: Database, reason: str) -> Path | None:
-    """Backup before a risky command, next to a SQLite corpus; keeps the last few."""
+def auto_backup(database: Database, reason: str, *, prune: bool = True) -> Path | None:
+    """Backup before a risky command, next to a SQLite corpus; keeps the last few.
+
+    With ``prune=False`` older backups stay until :func:`prune_auto_backups`: a command that
+    then fails must not have pushed a good backup out.
+    """
     source = sqlite_path(database.url)
     if source is None or not source.exists():
         return None
@@ -66,9 +70,19 @@ def auto_backup(database: Database, reason: str) -> Path | None:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     slug = "".join(c if c.isalnum() else "-" for c in reason)[:40]
     path = backup(database, folder / f"{source.stem}-{stamp}-{slug}.db")
+    if prune:
+        prune_auto_backups(database)
+    return path
+
+
+def prune_auto_backups(database: Database) -> None:
+    """Keep the last few automatic backups of a SQLite corpus."""
+    source = sqlite_path(database.url)
+    if source is None:
+        return
+    folder = source.with_name(source.name + ".backups")
     for old in sorted(folder.glob(f"{source.stem}-*.db"))[:-KEEP_AUTO_BACKUPS]:
         old.unlink(missing_ok=True)
-    return path
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,8 +39,7 @@ def import_(
     from ..codebook.service import import_codebook, read_codebook_file
 
     book = read_codebook_file(file)
-    backup_before("codebook import")
-    with session(write=True) as s:
+    with backup_before("codebook import"), session(write=True) as s:
         report = import_codebook(s, book, coder=coder)
     if json_:
         print_json(report.as_dict())
@@ -183,8 +183,7 @@ def merge(
     """
     from ..codebook.service import merge_codes
 
-    backup_before("codebook merge")
-    with session(write=True) as s:
+    with backup_before("codebook merge"), session(write=True) as s:
         report = merge_codes(s, source=source, target=target, coder=coder)
     if json_:
         print_json(report)
@@ -207,9 +206,8 @@ def delete(
     """
     from ..codebook.service import delete_code
 
-    if force:
-        backup_before("codebook delete --force")
-    with session(write=True) as s:
+    guard = backup_before("codebook delete --force") if force else nullcontext()
+    with guard, session(write=True) as s:
         report = delete_code(s, name=name, force=force, coder=coder)
     extra = []
     if report["codings"]:

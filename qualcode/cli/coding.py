@@ -101,8 +101,7 @@ def code_import(
     """
     from ..coding.csvio import import_codings_csv
 
-    backup_before("code import")
-    with session(write=True) as s:
+    with backup_before("code import"), session(write=True) as s:
         report = import_codings_csv(s, file, default_coder=coder)
     if json_:
         print_json(report)

@@ -68,7 +68,7 @@ def print_json(data: Any) -> None:
 
 def info(message: str) -> None:
     """A status line on stderr, so stdout stays clean for data."""
-    err_console().print(message, markup=False)
+    err_console().print(message, markup=False, soft_wrap=True)  # paths stay whole
 
 
 def escape(text: str) -> str:
@@ -77,14 +77,28 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def backup_before(reason: str) -> None:
-    """Keep a copy of a SQLite corpus before a risky command, and say where it is."""
+@contextmanager
+def backup_before(reason: str) -> Iterator[None]:
+    """Keep a copy of a SQLite corpus around a risky command's block, and say where it is.
+
+    If the block fails, its transaction changed nothing: the copy is deleted and not
+    announced (the error stays the one line on stderr), and older backups are kept.
+    """
     from ..db import resolve_url, sqlite_path
-    from ..maintenance import auto_backup
+    from ..maintenance import auto_backup, prune_auto_backups
 
     file = sqlite_path(resolve_url(STATE.db))
     if file is None or not file.exists():
-        return  # nothing to lose yet (or a server, which has its own backups)
-    path = auto_backup(database(create=False), reason)
+        yield  # nothing to lose yet (or a server, which has its own backups)
+        return
+    db = database(create=False)
+    path = auto_backup(db, reason, prune=False)
+    try:
+        yield
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
     if path is not None:
+        prune_auto_backups(db)
         info(f"Backup before {reason}: {path}")
