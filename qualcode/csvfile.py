@@ -18,7 +18,10 @@ def read_csv_rows(path: Path, *, columns_hint: str) -> list[tuple[int, list[str]
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    text, _encoding = decode_bytes(data, str(path))
+    try:
+        text, _encoding = decode_bytes(data, str(path))
+    except InvalidInput as exc:  # the ingest hint (which files qualcode reads) misleads here
+        raise InvalidInput(exc.message, "save it from a spreadsheet as CSV (UTF-8)") from None
     if not text.strip():
         raise InvalidInput(f"{path} is empty", f"the first line must name the columns: "
                            f"{columns_hint}")
@@ -29,8 +32,21 @@ def read_csv_rows(path: Path, *, columns_hint: str) -> list[tuple[int, list[str]
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raise InvalidInput(f"{path} is not a valid CSV file: {exc}") from None
+    _check_quotes(path, text, rows)
     rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InvalidInput(f"{path} is empty", f"the first line must name the columns: "
                            f"{columns_hint}")
     return rows
+
+
+def _check_quotes(path: Path, text: str, rows: list[tuple[int, list[str]]]) -> None:
+    """An unclosed quote swallows every later line into one field: say so, with its line."""
+    if text.count('"') % 2 == 0:
+        return
+    previous_end = 0
+    for end, row in rows:
+        if any("\n" in field for field in row):
+            raise InvalidInput(f"{path} has an unclosed quote (\") at line {previous_end + 1}",
+                               "close the quote or remove it, then import again")
+        previous_end = end
