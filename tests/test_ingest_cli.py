@@ -33,7 +33,7 @@ def test_human_output(cli, tmp_path):
     assert result.stdout == "added entretien_01.txt: 2 segments, 16 words, utf-8\n"
     assert "Speakers that match no agent (add them with `qualcode agents import`): Karim" in (
         result.stderr)
-    assert "1 files: 1 added." in result.stderr
+    assert "1 file: 1 added." in result.stderr
     again = cli.ok("ingest", tmp_path / "entretien_01.txt")
     assert again.stdout == "unchanged entretien_01.txt: 2 segments, 16 words, utf-8\n"
 
@@ -54,7 +54,7 @@ def test_several_files_one_bad(cli, tmp_path):
     assert any(e.startswith("Error: cassé.docx is not a readable .docx file") for e in errors)
     assert any(e.startswith("Error: binaire.txt contains NUL bytes") for e in errors)
     assert any(e.startswith("Error: vide.md is empty") for e in errors)
-    assert "6 files: 4 error, 2 added." in result.stderr
+    assert "6 files: 4 errors, 2 added." in result.stderr
     assert [d["name"] for d in cli.json("docs", "list")] == ["a.txt", "z.txt"]
 
 

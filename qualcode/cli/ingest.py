@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -43,22 +44,20 @@ def ingest(
     batch = collect_files(paths)
     for note in batch.notes:
         info(note)
-    if replace:
-        backup_before("ingest --replace")
+    guard = backup_before("ingest --replace") if replace else nullcontext()
     db = database(create=True)
-    with _progress(len(batch.files), enabled=not json_) as progress:
+    with guard, _progress(len(batch.files), enabled=not json_) as progress:
         results = ingest_paths(
             db, paths, kind=kind, agents=agent or (), interviewers=interviewer or (),
             replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch)
     if json_:
         print_json([r.as_json() for r in results])
-    else:
-        _report(results)
+    _report(results, json_=json_)  # errors and warnings on stderr in both modes
     if any(r.status == "error" for r in results):
         raise typer.Exit(1)
 
 
-def _report(results: list) -> None:  # list[IngestResult]
+def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
     from ..corpus.ingest import speakers_summary
     from .common import err_console
 
@@ -73,7 +72,8 @@ def _report(results: list) -> None:  # list[IngestResult]
                 f"{r.encoding}")
         if r.moved_codings:
             line += f", {r.moved_codings} codings moved"
-        sys.stdout.write(line + "\n")
+        if not json_:
+            sys.stdout.write(line + "\n")
         for group in r.duplicates:
             out.print(f"warning: {r.document}: segments {', '.join(map(str, group))} are the same "
                  "paragraph (kept; they count several times)", markup=False, soft_wrap=True)
@@ -81,8 +81,12 @@ def _report(results: list) -> None:  # list[IngestResult]
     if unknown:
         out.print("Speakers that match no agent (add them with `qualcode agents import`): "
                   + ", ".join(unknown), markup=False, soft_wrap=True)
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    info(f"{len(results)} files: {summary}." if results else "No file to ingest.")
+    summary = ", ".join(f"{n} {status}{'s' if status == 'error' and n > 1 else ''}"
+                        for status, n in counts.items())
+    files = f"{len(results)} file{'s' if len(results) > 1 else ''}"
+    if json_ or (len(results) == 1 and results[0].status == "error"):
+        return  # the JSON, or the one error line, says it all
+    info(f"{files}: {summary}." if results else "No file to ingest.")
 
 
 class _progress:
