@@ -28,7 +28,7 @@ from ..models import (
     DocumentAgent,
     Segment,
 )
-from ..textutil import fold
+from ..textutil import fold, norm_name
 
 
 def parse_where(items: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -95,13 +95,16 @@ def find_segments(
       overlapping the segment);
     - ``where``: the segment belongs to at least one agent with each attribute value
       (keys and values compared case-insensitively);
-    - ``coders``: only these coders' codings count (for matching and display);
+    - ``coders``: only these coders' codings count (for matching and display), and unless
+      ``uncoded`` only segments they coded are listed (`--coder ana` asks for ana's work);
     - ``text``: accent- and case-insensitive search in the segment text;
     - ``uncoded``: segments without any coding (interviewer turns excluded);
     - ``coded``: segments with at least one coding.
     """
     if uncoded and (codes or coded):
         raise InvalidInput("--uncoded cannot be combined with --code or --coded")
+    if coders and not uncoded:
+        coded = True
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
     wanted_sets: list[tuple[str, set[int]]] = []
@@ -141,17 +144,19 @@ def find_segments(
             select(AgentAttribute.agent_id, AgentAttribute.key, AgentAttribute.value)
             .order_by(AgentAttribute.key)):
         attrs[agent_id][key] = value
-    conditions = {k.casefold(): v.casefold() for k, v in (where or {}).items()}
+    # keys and values match like names: case, accents and apostrophe forms do not count
+    conditions = {norm_name(k): norm_name(v) for k, v in (where or {}).items()}
     ok_agents: set[int] = set()
     if conditions:
-        known_keys = {k.casefold() for a in attrs.values() for k in a}
-        for key in conditions:
-            if key not in known_keys:
-                raise NotFound(f"no agent has an attribute {key!r}",
-                               "known attributes: " + (", ".join(sorted(known_keys)) or
+        known = sorted({k for a in attrs.values() for k in a})
+        known_keys = {norm_name(k) for k in known}
+        for given in where or {}:
+            if norm_name(given) not in known_keys:
+                raise NotFound(f"no agent has an attribute {given!r}",
+                               "known attributes: " + (", ".join(known) or
                                                        "none (run `qualcode agents import`)"))
         for agent_id, values in attrs.items():
-            folded = {k.casefold(): v.casefold() for k, v in values.items()}
+            folded = {norm_name(k): norm_name(v) for k, v in values.items()}
             if all(folded.get(k) == v for k, v in conditions.items()):
                 ok_agents.add(agent_id)
 
