@@ -54,6 +54,13 @@ def _coders_text(coders: list[str]) -> str:
     return ", ".join(coders) if coders else "none"
 
 
+def _trace(base: dict[str, Any]) -> dict[str, str]:
+    """Columns repeated on every CSV row so that a table cut from its file stays traceable
+    (no date: the same data gives the same file, which diffs cleanly)."""
+    return {"coders": "; ".join(base.get("coders") or []),
+            "codebook": _codebook_text(base.get("codebook") or {}).removeprefix("codebook ")}
+
+
 MEASURE_LABEL = {"count": "count (units)", "jaccard": "jaccard (c-coefficient)",
                  "row-pct": "row % (n_ij / n_i)"}
 
@@ -79,7 +86,9 @@ def cooccurrence_report(result: Any) -> Report:
                 value = t.matrix[i, j]
                 records.append({"group": t.group, "code_row": row_code, "code_col": col_code,
                                 "value": int(value) if kind == INT else float(value),
-                                "n_ij": int(t.counts[i, j]), "units": t.units})
+                                "n_ij": int(t.counts[i, j]), "units": t.units,
+                                "unit": result.unit, "measure": result.measure,
+                                "rollup": result.rollup, **_trace(base)})
     return Report("cooccurrence", tables, records, result.to_json())
 
 
@@ -128,6 +137,7 @@ def crosstab_report(result: Any, measure: str = "segments", percent: str = "col"
                 "agents_col_pct": float(result.col_pct("agents")[i, j]),
                 "group_segments": result.group_segments[j],
                 "group_agents": result.group_agents[j],
+                **_trace(b),
             })
     return Report("crosstab", [table], records, result.to_json())
 
@@ -156,7 +166,8 @@ def agreement_report(result: Any) -> Report:
                  for d in result.disagreements],
                 f"{len(result.disagreements)} segment x code decisions where only one coder "
                 f"applied the code")
+    trace = {"coder_a": a, "coder_b": b, "units": result.units, **_trace(base)}
     records = [dict(zip(["code", "both", "only_a", "only_b", "neither", "po", "kappa", "alpha"],
                         [r[0], *r[1:5], None if r[5] is None else r[5] / 100, *r[6:]],
-                        strict=True)) for r in rows]
+                        strict=True), **trace) for r in rows]
     return Report("agreement", [stats, dis], records, result.to_json())
