@@ -530,3 +530,25 @@ def test_json_output_is_only_json_even_with_warnings(project, cli, tmp_path):
                 f"document,segment,code,coder\n{OBS_DOC},2,{E},ana\n", encoding="utf-8")
         result = cli.ok(*args, "--json")
         json.loads(result.stdout)
+
+
+def test_agents_reimport_with_other_header_case_updates_the_same_attributes(project, cli):
+    csv_1252 = project / "agents_excel.csv"
+    csv_1252.write_bytes("Nom;Profil;Ancienneté\nHélène;social;20\n".encode("cp1252"))
+    cli.ok("agents", "import", csv_1252)
+    helene = next(a for a in cli.json("agents", "list") if a["name"] == "Hélène")
+    assert helene["attributes"] == {"ancienneté": "20", "profil": "social"}
+    twins = project / "jumeaux.csv"
+    twins.write_text("nom,age,âge\nMarc,40,41\n", encoding="utf-8")
+    before = state(cli)
+    assert_one_line_error(cli("agents", "import", twins), "two columns", "age, âge")
+    assert state(cli) == before
+
+
+def test_code_apply_and_remove_json(project, cli):
+    applied = cli.json("code", "apply", f"{OBS_DOC}:2", E, D, "--coder", "ana")
+    assert (applied["document"], applied["segment"], applied["applied"]) == (OBS_DOC, 2, [E, D])
+    removed = cli.json("code", "remove", f"{OBS_DOC}:2", E, "--coder", "ana")
+    assert (removed["code"], removed["removed"], removed["coder"]) == (E, 1, "ana")
+    rows = cli.json("segments", "--doc", OBS_DOC, "--coder", "ana")
+    assert [(r["segment"], r["codes"]) for r in rows] == [(1, [E, M]), (2, [D])]

@@ -74,6 +74,7 @@ def code_remove(
     ref: Annotated[str, typer.Argument(help="Segment reference DOC:N.")],
     code: Annotated[str, typer.Argument(help="Code name.")],
     coder: CoderOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Remove a coder's codings of a code from a segment (spans inside it included).
 
@@ -83,6 +84,9 @@ def code_remove(
 
     with session(write=True) as s:
         report = remove_code(s, ref=ref, code=code, coder=coder)
+    if json_:  # like `code apply --json`
+        print_json(report)
+        return
     plural = "s" if report["removed"] > 1 else ""
     info(f"Removed {report['removed']} coding{plural} {report['code']} from "
          f"{report['document']}:{report['segment']} ({report['coder']}).")

@@ -63,8 +63,11 @@ def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
     if name_col is None:
         raise InvalidInput(f"{path} has no `name` column (columns: {', '.join(header)})",
                            "name the column of agent names `name` or `nom`")
-    if len(set(lowered)) != len(lowered):
-        raise InvalidInput(f"{path} has two columns with the same name")
+    folded = [norm_name(h) for h in header]
+    if len(set(folded)) != len(folded):
+        twice = sorted({h for h, f in zip(header, folded, strict=True) if folded.count(f) > 1})
+        raise InvalidInput(f"{path} has two columns with the same name: {', '.join(twice)}",
+                           "names differing only by case or accents are the same attribute")
     out: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
     errors = []
@@ -92,9 +95,12 @@ def import_agents(session: Session, path: Path) -> dict[str, Any]:
     """Upsert every agent of the CSV, then link transcript speakers to them."""
     rows = read_agents_csv(path)
     existing = set(session.scalars(select(Agent.norm_name)))
+    # a column `Profil` updates the attribute `profil` already stored, never a twin of it
+    stored = {norm_name(k): k for k in session.scalars(select(AgentAttribute.key).distinct())}
     added, updated = [], []
     for name, attrs in rows:
         (updated if norm_name(name) in existing else added).append(name)
+        attrs = {stored.get(norm_name(k), k): v for k, v in attrs.items()}
         upsert_agent(session, name, attrs)
     unknown = relink_speakers(session)
     return {"added": added, "updated": updated, "unknown_speakers": unknown}
