@@ -552,3 +552,9 @@ def test_code_apply_and_remove_json(project, cli):
     assert (removed["code"], removed["removed"], removed["coder"]) == (E, 1, "ana")
     rows = cli.json("segments", "--doc", OBS_DOC, "--coder", "ana")
     assert [(r["segment"], r["codes"]) for r in rows] == [(1, [E, M]), (2, [D])]
+
+
+def test_table_bases_read_as_english(project, cli):
+    md = cli.ok("cooccurrence", "--by", "profil", "--unit", "agent", "--format", "md").stdout
+    assert "Base: 1 agent (profil = social)" in md
+    assert "Base: 2 agents (all)" in md

@@ -76,7 +76,8 @@ def _draw(plt: Any, result: Any, table: Any, out: Path) -> None:
                     color="white" if not diagonal[i, j] and value > 0.6 * vmax else "black")
     where = table.group if not result.by or table.group == "(all)" \
         else f"{result.by} = {table.group}"
-    ax.set_title(f"{where}: {table.units} {result.unit}s, {result.measure}")
+    plural = "" if table.units == 1 else "s"
+    ax.set_title(f"{where}: {table.units} {result.unit}{plural}, {result.measure}")
     fig.colorbar(image, ax=ax, shrink=0.8)
     fig.tight_layout()
     fig.savefig(out, dpi=150)

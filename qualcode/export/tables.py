@@ -50,6 +50,10 @@ def _codebook_text(codebook: dict[str, str]) -> str:
     return f"codebook {label}#{codebook.get('fingerprint', '')}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _coders_text(coders: list[str]) -> str:
     return ", ".join(coders) if coders else "none"
 
@@ -74,7 +78,7 @@ def cooccurrence_report(result: Any) -> Report:
         where = "all" if t.group == "(all)" else f"{result.by} = {t.group}"
         title = f"Code co-occurrence, {t.group if t.group == '(all)' else where}"
         base_line = (
-            f"{t.units} {result.unit}s ({where}); measure: {MEASURE_LABEL[result.measure]}; "
+            f"{_count(t.units, result.unit)} ({where}); measure: {MEASURE_LABEL[result.measure]}; "
             f"coders: {_coders_text(base['coders'])}; "
             f"{'sub-codes rolled up' if result.rollup else 'codes without sub-codes'}; "
             f"{_codebook_text(base['codebook'])}; {base['date']}")
@@ -156,7 +160,7 @@ def agreement_report(result: Any) -> Report:
     rows.append(row("(overall, pooled)", result.overall))
     base = result.base
     n_docs = len(result.documents)
-    base_line = (f"{result.units} segments (non-interviewer turns of the {n_docs} "
+    base_line = (f"{_count(result.units, 'segment')} (non-interviewer turns of the {n_docs} "
                  f"document{'s' if n_docs > 1 else ''} both coders coded); coders: {a}, {b}; "
                  f"{_codebook_text(base['codebook'])}; {base['date']}")
     stats = Table("agreement", f"Agreement between {a} and {b}", header, kinds, rows, base_line)
