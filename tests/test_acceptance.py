@@ -558,3 +558,28 @@ def test_table_bases_read_as_english(project, cli):
     md = cli.ok("cooccurrence", "--by", "profil", "--unit", "agent", "--format", "md").stdout
     assert "Base: 1 agent (profil = social)" in md
     assert "Base: 2 agents (all)" in md
+
+
+def test_suggestions_count_nowhere_until_accepted_in_review(cli, tmp_path):
+    corpus = write_corpus(tmp_path / "terrain")
+    (tmp_path / "accueil.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "agents.csv").write_text(AGENTS, encoding="utf-8")
+    cli.ok("agents", "import", tmp_path / "agents.csv")
+    cli.ok("ingest", corpus)
+    cli.ok("codebook", "import", tmp_path / "accueil.yaml")
+    found = cli.json("suggest", "--min-score", "0.3")
+    # `soupçonnent` in Joëlle's first turn is the keyword `soupçonner` on its lemma
+    hit = next(s for s in found if (s["document"], s["segment"]) == (JOELLE_DOC, 2))
+    assert set(hit) >= {"document", "segment", "code", "score", "evidence"}
+    assert hit["code"] == M and 0.3 <= hit["score"] <= 1
+    assert "soupçonnent" in json.dumps(hit["evidence"], ensure_ascii=False)
+    assert cli.json("segments", "--coded") == []
+    counts = cli.json("cooccurrence", "--by", "profil")["tables"][0]["matrix"]
+    assert counts == [[0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    # review, most uncertain first: accept the Joëlle suggestion, whatever its rank
+    order = [(s["document"], s["segment"]) for s in found]
+    keys = ["a" if ref == (JOELLE_DOC, 2) else "r" for ref in order]
+    result = cli("review", "--coder", "ana", input="\n".join([*keys, "q", ""]))
+    assert result.exit_code == 0, result.stderr
+    rows = cli.json("segments", "--coder", "ana")
+    assert (JOELLE_DOC, 2, [M]) in [(r["document"], r["segment"], r["codes"]) for r in rows]
