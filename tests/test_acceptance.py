@@ -583,3 +583,12 @@ def test_suggestions_count_nowhere_until_accepted_in_review(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = cli.json("segments", "--coder", "ana")
     assert (JOELLE_DOC, 2, [M]) in [(r["document"], r["segment"], r["codes"]) for r in rows]
+
+
+def test_docs_list_never_cuts_the_names_users_type(project, cli, tmp_path):
+    long_name = "entretien_Joëlle_Lefèvre-Nguyen_2024-06-12_relance.txt"
+    (tmp_path / long_name).write_text(JOELLE, encoding="utf-8")
+    cli.ok("ingest", tmp_path / long_name)
+    out = cli.ok("docs", "list").stdout
+    for name in (HELENE_DOC, JOELLE_DOC, OBS_DOC, long_name):
+        assert name in out

@@ -40,9 +40,11 @@ def docs_list(json_: JsonOpt = False) -> None:
         print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents")}
                     for r in rows])
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("document", "kind", "segments", "words", "agents", "encoding")
+    # Names are what users type next (`docs show`, DOC:N): never cut them with an ellipsis.
+    table = Table(Column("document", no_wrap=True), "kind", "segments", "words", "agents",
+                  "encoding")
     for r in rows:
         table.add_row(escape(r["name"]), r["kind"], str(r["segments"]), str(r["words"]),
                       escape(", ".join(r["agents"])), r["encoding"])
