@@ -592,3 +592,20 @@ def test_docs_list_never_cuts_the_names_users_type(project, cli, tmp_path):
     out = cli.ok("docs", "list").stdout
     for name in (HELENE_DOC, JOELLE_DOC, OBS_DOC, long_name):
         assert name in out
+
+
+def test_agent_forgotten_at_first_ingest_can_be_linked_later(project, cli, tmp_path):
+    note = tmp_path / "note_hall.txt"
+    note.write_text("La file déborde jusque dans le hall.\n\nPersonne ne vient aider.\n",
+                    encoding="utf-8")
+    cli.ok("ingest", note)
+    cli.ok("code", "apply", "note_hall.txt:2", E, "--coder", "ana")
+    result = cli.ok("ingest", note, "--agent", "Joëlle Lefèvre-Nguyen", "--json")
+    assert json.loads(result.stdout)[0]["status"] == "unchanged"
+    assert "now also linked to Joëlle Lefèvre-Nguyen" in result.stderr
+    doc = next(d for d in cli.json("docs", "list") if d["name"] == "note_hall.txt")
+    assert doc["agents"] == ["Joëlle Lefèvre-Nguyen"]
+    rows = cli.json("segments", "--where", "profil=social", "--doc", "note_hall.txt")
+    assert [(r["segment"], r["codes"]) for r in rows] == [(1, []), (2, [E])]
+    again = cli.ok("ingest", note, "--agent", "Joëlle Lefèvre-Nguyen")
+    assert "linked" not in again.stderr

@@ -74,6 +74,9 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
             line += f", {r.moved_codings} codings moved"
         if not json_:
             sys.stdout.write(line + "\n")
+        if r.linked:
+            out.print(f"{r.document} is unchanged; now also linked to {', '.join(r.linked)}",
+                      markup=False, soft_wrap=True)
         for group in r.duplicates:
             out.print(f"warning: {r.document}: segments {', '.join(map(str, group))} are the same "
                  "paragraph (kept; they count several times)", markup=False, soft_wrap=True)

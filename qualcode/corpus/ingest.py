@@ -50,6 +50,7 @@ class IngestResult:
     unknown_speakers: list[str] = field(default_factory=list)
     duplicates: list[list[int]] = field(default_factory=list)
     moved_codings: int = 0
+    linked: list[str] = field(default_factory=list)  # agents newly linked to an unchanged file
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"document": self.document, "status": self.status,
@@ -130,8 +131,10 @@ def ingest_paths(
             _prepared(batch.files, known, encoding, tuple(interviewers)), 1):
         if prepared.parsed is None and prepared.error is None and name in stored:
             _hash, count, words, enc, doc_kind = stored[name]
-            results.append(IngestResult(name, str(path), "unchanged", count, words, enc,
-                                        doc_kind))
+            result = IngestResult(name, str(path), "unchanged", count, words, enc, doc_kind)
+            if agents:  # --agent forgotten the first time: link now, the text stays as it is
+                result.linked = _link_agents(db, name, agents)
+            results.append(result)
         else:
             results.append(_store_one(db, path, name, prepared, known, options))
         if progress is not None:
@@ -212,6 +215,23 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
     except Exception as exc:  # one broken file must not stop a batch of hundreds
         return IngestResult(name, str(path), "error",
                             error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _link_agents(db: Database, name: str, agents: Sequence[str]) -> list[str]:
+    """Link an already stored document to more agents; returns the names newly linked."""
+    from ..models import Agent, DocumentAgent
+    from .agents import link_document_agents
+
+    with db.session(write=True) as s:
+        doc = s.scalar(select(Document).where(Document.name == name))
+        assert doc is not None
+        before = set(s.scalars(select(DocumentAgent.agent_id)
+                               .where(DocumentAgent.document_id == doc.id)))
+        link_document_agents(s, doc, list(agents))
+        added = s.scalars(
+            select(Agent.name).join(DocumentAgent, DocumentAgent.agent_id == Agent.id)
+            .where(DocumentAgent.document_id == doc.id, DocumentAgent.agent_id.not_in(before)))
+        return sorted(added)
 
 
 def _stored(session: Session) -> dict[str, tuple[str, int, int, str, str]]:
