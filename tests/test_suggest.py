@@ -185,17 +185,22 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
              examples=["Le tableau de bord du chef."])
     make_doc("e", [(None, "Les indicateurs du mois."), (None, "Un autre paragraphe.")],
              kind="observation")
-    calls = []
-    real = pipeline.pipe
+    calls = []  # (function, number of texts)
+    real_pipe, real_tokenize = pipeline.pipe, pipeline.tokenize
 
-    def counting(texts, **kw):
-        texts = list(texts)
-        calls.append(len(texts))
-        return real(texts, **kw)
+    def counting(real, name):
+        def call(texts, **kw):
+            texts = list(texts)
+            calls.append((name, len(texts)))
+            return real(texts, **kw)
+        return call
 
-    monkeypatch.setattr(pipeline, "pipe", counting)
+    monkeypatch.setattr(pipeline, "pipe", counting(real_pipe, "pipe"))
+    monkeypatch.setattr(pipeline, "tokenize", counting(real_tokenize, "tokenize"))
     _rows, first = run(db)
-    assert first["parsed"] > 0 and sum(calls) == first["parsed"]
+    # segments, keywords and examples are lemmatised; the definition is only tokenised
+    assert first["parsed"] > 0 and sum(n for _f, n in calls) == first["parsed"]
+    assert ("tokenize", 1) in calls
     calls.clear()
     # a codebook edit (new description) reparses only the new text, never the corpus
     with db.session(write=True) as s:
@@ -203,10 +208,27 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
         code.description = "Objectifs, statistiques et indicateurs."
         s.add(code)
     _rows, second = run(db)
-    assert calls == [1] and second["parsed"] == 1
+    assert calls == [("tokenize", 1)] and second["parsed"] == 1
     calls.clear()
+    # a new keyword: the keyword alone and in its carrier sentence, nothing else
+    with db.session(write=True) as s:
+        code = s.scalar(select(Code))
+        code.keywords = [*code.keywords, "tableau de bord"]
+        s.add(code)
     _rows, third = run(db)
-    assert calls == [] and third["parsed"] == 0 and third["cached"] > 0
+    assert calls == [("pipe", 2)] and third["parsed"] == 2
+    calls.clear()
+    _rows, fourth = run(db)
+    assert calls == [] and fourth["parsed"] == 0 and fourth["cached"] > 0
+
+
+def test_tokens_only_vector_is_the_full_pipeline_vector(nlp):
+    """Definitions skip tagging and lemmas: their vector depends on word properties only."""
+    text = "L’agent ne se reconnaît plus dans ce qu’on lui fait faire, il est écœuré."
+    full = next(analysis_cache.analyse_texts([text], nlp=nlp))
+    tokens = next(analysis_cache.analyse_texts([text], nlp=nlp, tokens_only=True))
+    assert full.vector.any() and (tokens.vector == full.vector).all()
+    assert (tokens.flags == full.flags).all() and tokens.forms == full.forms
 
 
 def test_analysis_round_trips_through_bytes(nlp):

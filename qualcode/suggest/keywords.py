@@ -110,15 +110,28 @@ def compile_keyword(code_id: int, keyword: str, analyses: list[Analysis]) -> Pat
                    1.0 if len(slots) == 1 else 1.2)
 
 
-def _hit(a: Analysis, i: int, slot: frozenset[str]) -> bool:
+class _Tokens:
+    """The matcher's view of an analysis: flags as a Python list (indexing a numpy array
+    element by element costs about ten times more)."""
+
+    __slots__ = ("lemmas", "forms", "flags")
+
+    def __init__(self, a: Analysis) -> None:
+        self.lemmas, self.forms, self.flags = a.lemmas, a.forms, a.flags.tolist()
+
+    def __len__(self) -> int:
+        return len(self.lemmas)
+
+
+def _hit(a: _Tokens, i: int, slot: frozenset[str]) -> bool:
     return a.lemmas[i] in slot or a.forms[i] in slot
 
 
-def _breaks(a: Analysis, i: int) -> bool:
+def _breaks(a: _Tokens, i: int) -> bool:
     return bool(a.flags[i] & PUNCT) and a.forms[i] in SENTENCE_END
 
 
-def _match_at(a: Analysis, i: int, p: Pattern) -> int | None:
+def _match_at(a: _Tokens, i: int, p: Pattern) -> int | None:
     """Index of the last token when ``p`` matches from token ``i``, else None."""
     n = len(a)
     if not p.gapped:
@@ -142,7 +155,7 @@ def _match_at(a: Analysis, i: int, p: Pattern) -> int | None:
     return j
 
 
-def _negated(a: Analysis, first: int, last: int) -> bool:
+def _negated(a: _Tokens, first: int, last: int) -> bool:
     flags, lemmas, forms = a.flags, a.lemmas, a.forms
     lo = first
     while lo > 0 and first - lo < 6 and not _breaks(a, lo - 1):
@@ -178,10 +191,21 @@ def _negated(a: Analysis, first: int, last: int) -> bool:
 def match(a: Analysis, index: KeywordIndex) -> list[Match]:
     """Every keyword match in ``a``, leftmost first, one per (pattern, start token)."""
     out: list[Match] = []
-    seen: set[tuple[int, str, int]] = set()
     by_first = index.by_first
-    for i in range(len(a)):
-        if a.flags[i] & (PUNCT | SPACE):
+    # Most tokens start no keyword: find the few that do with dictionary lookups only.
+    starts = [i for i, (lemma, form) in enumerate(zip(a.lemmas, a.forms, strict=True))
+              if lemma in by_first or form in by_first]
+    if not starts:
+        return out
+    seen: set[tuple[int, str, int]] = set()
+    a = _Tokens(a)  # type: ignore[assignment]
+    flags = a.flags
+    # An expression whose other words are absent from the segment cannot match: checked
+    # once per expression (common first words such as `a`, `faire`, `ne` start many).
+    present: set[str] | None = None
+    possible: dict[int, bool] = {}
+    for i in starts:
+        if flags[i] & (PUNCT | SPACE):
             continue
         lemma, form = a.lemmas[i], a.forms[i]
         candidates = by_first.get(lemma, ())
@@ -189,6 +213,16 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
             more = by_first.get(form, ())
             candidates = [*candidates, *more] if candidates and more else (candidates or more)
         for p in candidates:
+            if len(p.slots) > 1:
+                ok = possible.get(id(p))
+                if ok is None:
+                    if present is None:
+                        present = set(a.lemmas)
+                        present.update(a.forms)
+                    ok = possible[id(p)] = all(not slot.isdisjoint(present)
+                                               for slot in p.slots[1:])
+                if not ok:
+                    continue
             key = (p.code_id, p.keyword, i)
             if key in seen:
                 continue

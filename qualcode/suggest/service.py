@@ -35,6 +35,7 @@ from .scoring import (
 CHUNK = 512  # segments scored and written together
 EXCERPT = 120
 SHARED_WORDS = 8
+CODEBOOK_BATCH = 256
 
 Progress = Callable[[int, int], None]  # (segments done, total)
 
@@ -160,12 +161,20 @@ class CodebookFeatures:
         self.codes = codes
         self.index = kwmod.KeywordIndex()
         self.weights: dict[tuple[int, str], float] = {}
-        texts = []
+        texts: list[str] = []
+        definitions: list[str] = []
         for c in codes:
             for k in c.keywords:
                 texts.extend(kwmod.carrier_texts(k))
-            texts.extend(c.proto_texts)
-        analyses = dict(zip(texts, store.get_many(texts), strict=True)) if texts else {}
+            texts.extend(c.examples)
+            definitions.extend(t for t in c.proto_texts if t not in c.examples)
+        # Short texts: larger batches cost no memory and save spaCy's per-batch overhead.
+        analyses = dict(zip(texts, store.get_many(texts, batch_size=CODEBOOK_BATCH),
+                            strict=True)) if texts else {}
+        # Definitions only feed the prototype vectors: the tokenizer is enough.
+        if definitions:
+            analyses.update(zip(definitions, store.get_many(definitions, tokens_only=True),
+                                strict=True))
         self.vectors: list[list[np.ndarray]] = []
         self.entries: list[exmod.Entry] = []
         all_ids = frozenset(c.id for c in codes)
