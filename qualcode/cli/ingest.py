@@ -68,8 +68,8 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
         if r.status == "error":
             out.print(f"Error: {r.error}", markup=False, soft_wrap=True)
             continue
-        line = (f"{r.status} {r.document}: {r.segments:,} segments, {r.words:,} words, "
-                f"{r.encoding}")
+        line = (f"{r.status} {r.document}: {r.segments:,} segment{_s(r.segments)}, "
+                f"{r.words:,} word{_s(r.words)}, {r.encoding}")
         if r.moved_codings:
             line += f", {r.moved_codings} codings moved"
         if not json_:
@@ -90,6 +90,10 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
     if json_ or (len(results) == 1 and results[0].status == "error"):
         return  # the JSON, or the one error line, says it all
     info(f"{files}: {summary}." if results else "No file to ingest.")
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 class _progress:
