@@ -269,7 +269,11 @@ def main() -> None:
             wps = r["words"] / r["seconds"]
             print(f"{r['words']:>9} {name:<24} {wps:>9.0f} {wps / base:>6.2f} "
                   f"{r['rss_mb']:>7.0f} MB")
-        fresh = _run("--worker", "second", "--db", db_url)
+        fresh: dict = {}
+        for _rep in range(args.repeat):  # best of the same number of runs, for the same reason
+            f = _run("--worker", "second", "--db", db_url)
+            if not fresh or f["seconds"] < fresh["seconds"]:
+                fresh = f
         print(f"{'':>9} second pass after a codebook edit: {sug['second_seconds']:.2f} s "
               f"(speed-up {sug['seconds'] / sug['second_seconds']:.0f}x, parsed "
               f"{sug['second']['parsed']} texts); in a fresh process {fresh['seconds']:.2f} s "

@@ -198,6 +198,8 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
     if not starts:
         return out
     seen: set[tuple[int, str, int]] = set()
+    # Most segments hold no negation word at all: then no match can be negated.
+    may_negate = bool((a.flags & (NEG_NE | NEG_ADV | NEG_SANS)).any())
     a = _Tokens(a)  # type: ignore[assignment]
     flags = a.flags
     # An expression whose other words are absent from the segment cannot match: checked
@@ -230,7 +232,7 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
             if last is None:
                 continue
             seen.add(key)
-            negated = False if p.negative else _negated(a, i, last)
+            negated = may_negate and not p.negative and _negated(a, i, last)
             out.append(Match(p.code_id, p.keyword, i, last, negated))
     return out
 

@@ -388,6 +388,10 @@ def suggest(
                            include_interviewer=include_interviewer)
     coded = coded_pairs(session, document_ids=doc_ids)
     existing = _existing(session, doc_ids, wanted)
+    code_ids = [c.id for c in infos]
+    order = {cid: k for k, cid in enumerate(wanted)}
+    wanted_cols = np.zeros(len(infos), bool)
+    wanted_cols[[col[cid] for cid in wanted]] = True
     total = len(targets)
     done = 0
     out: list[dict[str, Any]] = []
@@ -407,14 +411,19 @@ def suggest(
                                   progress=tick)
         batch = engine.score(analyses, [r.id for r in chunk])
         engine.fill(batch, min_score, np.array([bool(coded.get(r.id)) for r in chunk]))
-        proposed = engine.suggested(batch, min_score)
+        proposed = engine.suggested(batch, min_score) & wanted_cols
         inserts, updates, deletes = [], [], []
+        now = _now()
         for i, row in enumerate(chunk):
             already = coded.get(row.id, {})
-            for cid in wanted:
+            priors = existing.get(row.id, {})
+            # only the codes proposed now or suggested before: most pairs are neither
+            codes_here = set(priors) if refresh_only else (
+                {code_ids[j] for j in np.flatnonzero(proposed[i])} | set(priors))
+            for cid in sorted(codes_here, key=order.__getitem__):
                 j = col[cid]
                 score = float(batch.score[i, j])
-                prior = existing.get((row.id, cid))
+                prior = priors.get(cid)
                 if refresh_only and (prior is None or prior[1] != "pending"):
                     continue
                 if (not proposed[i, j] and not refresh_only) or cid in already:
@@ -427,7 +436,7 @@ def suggest(
                 if prior is None:
                     inserts.append({"segment_id": row.id, "code_id": cid, "score": score,
                                     "evidence": evidence, "scorer": COMBINER,
-                                    "status": "pending", "created_at": _now()})
+                                    "status": "pending", "created_at": now})
                 else:
                     updates.append({"sid_": prior[0], "score": score, "evidence": evidence,
                                     "scorer": COMBINER})
@@ -453,14 +462,18 @@ def _now() -> Any:
     return utcnow()
 
 
-def _existing(session: Session, doc_ids: Sequence[int] | None,
-              code_ids: Sequence[int]) -> dict[tuple[int, int], tuple[int, str]]:
+def _existing(session: Session, doc_ids: Sequence[int] | None, code_ids: Sequence[int]
+              ) -> dict[int, dict[int, tuple[int, str]]]:
+    """segment id -> code id -> (suggestion id, status) of the stored suggestions."""
     stmt = (select(Suggestion.segment_id, Suggestion.code_id, Suggestion.id, Suggestion.status)
             .where(Suggestion.code_id.in_(list(code_ids))))
     if doc_ids is not None:
         stmt = stmt.join(Segment, Segment.id == Suggestion.segment_id).where(
             Segment.document_id.in_(list(doc_ids)))
-    return {(sid, cid): (xid, status) for sid, cid, xid, status in session.execute(stmt)}
+    out: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
+    for sid, cid, xid, status in session.execute(stmt):
+        out[sid][cid] = (xid, status)
+    return out
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
