@@ -609,3 +609,23 @@ def test_agent_forgotten_at_first_ingest_can_be_linked_later(project, cli, tmp_p
     assert [(r["segment"], r["codes"]) for r in rows] == [(1, []), (2, [E])]
     again = cli.ok("ingest", note, "--agent", "Joëlle Lefèvre-Nguyen")
     assert "linked" not in again.stderr
+
+
+def test_wide_tables_stay_readable_on_an_80_column_terminal(project, cli):
+    names = [f"thème d’analyse numéro {n}" for n in range(1, 13)]
+    for name in names:
+        cli.ok("codebook", "add", name)
+    cli.ok("code", "apply", f"{HELENE_DOC}:2", names[0], names[11], "--coder", "ana")
+    result = cli("cooccurrence", "--codes", ",".join(names), "--coder", "ana",
+                 env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout  # no cut header, no cell squeezed to nothing
+    for i, name in enumerate(names, 1):
+        assert f"{i}. {name}" in result.stdout  # codes numbered, the columns carry numbers
+    first = [line for line in lines if "1. thème d’analyse numéro 1 " in line]
+    twelfth = [line for line in lines if "12. thème d’analyse numéro 12 " in line]
+    # the pair (1, 12) co-occurs once: row 1 has a 1 in column 12, row 12 in column 1
+    assert first[0].split("│")[2].strip() == "1" and twelfth[0].split("│")[2].strip() == "1"
+    assert "1" in first[-1].split("│")[-2] and "1" in twelfth[-1].split("│")[-2]

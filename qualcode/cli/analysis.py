@@ -62,14 +62,26 @@ def _print_tables(report: Report) -> None:
     out = console()
     for t in report.tables:
         out.print(f"[bold]{escape(t.title)}[/]", soft_wrap=True)
-        table = Table()
-        for h, k in zip(t.header, t.kinds, strict=True):
-            # text (code names) stays on one line; numbers wrap their header if needed
-            table.add_column(escape(h), justify="left" if k == TEXT else "right",
-                             no_wrap=k == TEXT)
-        for row in t.rows:
-            table.add_row(*(escape(fmt(v, k)) for v, k in zip(row, t.kinds, strict=True)))
-        out.print(table)
+        header = list(t.header)
+        cells = [[fmt(v, k) for v, k in zip(row, t.kinds, strict=True)] for row in t.rows]
+        if _fits(_widths(header, cells), out.width):
+            widths = _widths(header, cells)
+        else:
+            if _is_square(header, cells):  # a code matrix: number the codes, short columns
+                header = [header[0], *(str(i) for i in range(1, len(header)))]
+                cells = [[f"{i}. {row[0]}", *row[1:]] for i, row in enumerate(cells, 1)]
+            widths = _widths(header, cells, wrap=True)
+        for columns in _column_blocks(widths, out.width):
+            table = Table()
+            for j in columns:
+                # text (code names) stays on one line; numbers never vanish into a thin
+                # column; when space is short, headers wrap at spaces, never inside a word
+                text = t.kinds[j] == TEXT
+                table.add_column(escape(header[j]), justify="left" if text else "right",
+                                 no_wrap=text, width=widths[j] - 3)
+            for row in cells:
+                table.add_row(*(escape(row[j]) for j in columns))
+            out.print(table)
         if t.base:
             out.print(f"[dim]Base: {escape(t.base)}[/]", soft_wrap=True)
         for note in t.notes[:MAX_TERMINAL_WARNINGS]:
@@ -78,6 +90,39 @@ def _print_tables(report: Report) -> None:
             out.print(f"[yellow]... and {len(t.notes) - MAX_TERMINAL_WARNINGS} more warnings "
                       "(see --json)[/]")
         out.print()
+
+
+def _widths(header: list[str], cells: list[list[str]], wrap: bool = False) -> list[int]:
+    """Each column's width on screen: content, two spaces of padding and one border; with
+    ``wrap``, headers after the first may wrap at spaces (their longest word counts)."""
+    def head(j: int) -> int:
+        if wrap and j > 0:
+            return max(map(len, header[j].split() or [""]))
+        return len(header[j])
+
+    return [max([head(j), *(len(row[j]) for row in cells)]) + 3 for j in range(len(header))]
+
+
+def _fits(widths: list[int], width: int) -> bool:
+    return sum(widths) + 1 <= width
+
+
+def _is_square(header: list[str], cells: list[list[str]]) -> bool:
+    return [row[0] for row in cells] == header[1:]
+
+
+def _column_blocks(widths: list[int], width: int) -> list[list[int]]:
+    """Columns in blocks that fit the terminal, each block repeating the first column (the
+    codes), like a wide data frame printed in parts; one block when everything fits."""
+    blocks: list[list[int]] = [[0]]
+    used = widths[0] + 1
+    for j in range(1, len(widths)):
+        if used + widths[j] > width and len(blocks[-1]) > 1:
+            blocks.append([0])
+            used = widths[0] + 1
+        blocks[-1].append(j)
+        used += widths[j]
+    return blocks
 
 
 def cooccurrence(
