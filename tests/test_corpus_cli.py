@@ -104,3 +104,16 @@ def test_help_does_not_import_heavy_modules():
     out = subprocess.run([sys.executable, "-c", "import json\n" + code], capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_db_option_also_works_after_the_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    db = tmp_path / "apres.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--db", str(db)]).exit_code == 0
+    assert db.exists()
+    result = runner.invoke(app, ["docs", "list", f"--db={db}", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []

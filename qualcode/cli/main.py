@@ -20,6 +20,11 @@ class QualcodeGroup(TyperGroup):
     traceback's locals could print participants' words into a terminal or a log.
     """
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `--db` is a global option, but researchers also type it after the command
+        # (`qualcode docs list --db these.db`): move it to the front.
+        return super().parse_args(ctx, _db_first(args))
+
     def invoke(self, ctx: Any) -> Any:
         from ..errors import QualcodeError
 
@@ -41,6 +46,28 @@ class QualcodeGroup(TyperGroup):
                 "(nothing was saved by this command; set QUALCODE_DEBUG=1 to see the traceback "
                 "and report it)", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
+
+
+def _db_first(args: list[str]) -> list[str]:
+    """Arguments with every `--db VALUE` / `--db=VALUE` moved before the command."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == "--db" and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--db="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _is_usage_error(exc: Exception) -> bool:
