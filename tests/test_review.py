@@ -143,3 +143,25 @@ def test_review_retrains_and_resorts_after_decisions(cli, db, make_doc):
         after = sorted(s.scalars(select(Suggestion.score).where(
             Suggestion.status == "pending")))
     assert len(after) == 2 and max(after) < min(before)  # two rejections lowered the rest
+
+
+def test_review_shows_a_best_guess_and_the_shared_words(cli, db, make_doc):
+    """A filled suggestion says it is a best guess; the nearest example names the words the
+    segment shares with it."""
+    make_doc("e", [("Sophie", "Le tableau de bord du chef, encore affiché au mur.")])
+    with db.session(write=True) as s:
+        code = Code(name="culture du chiffre", norm_name=code_key("culture du chiffre"))
+        s.add(code)
+        s.flush()
+        seg = s.scalar(select(Segment))
+        s.add(Suggestion(segment_id=seg.id, code_id=code.id, score=0.31,
+                         scorer="qualcode.combine.v2",
+                         evidence={"matches": [], "filled": True,
+                                   "nearest": {"segment": "codebook", "similarity": 0.42,
+                                               "excerpt": "Le tableau de bord du chef.",
+                                               "shared": ["tableau", "bord", "chef"]}}))
+    out = cli.ok("review", input="q\n").stdout
+    assert "score 0.31" in out
+    assert "best guess" in out
+    assert "shares tableau, bord, chef" in out
+    assert statuses(db) == {1: "pending"}

@@ -115,6 +115,8 @@ class Check:
     documents: int
     f1_codebook: float | None = None  # held-out micro-F1 without the correction
     f1_learned: float | None = None  # with it
+    fixed: int = 0  # held-out decisions it turns right
+    broken: int = 0  # held-out decisions it turns wrong
     used: bool = False
 
 
@@ -134,8 +136,9 @@ def train_checked(analyses: Sequence[Analysis], z0: np.ndarray, kw: np.ndarray,
     accidents as the coder's habits, and then it lowers the quality it should raise. So each
     of up to five labelled documents is held out in turn, a model is trained on the others,
     and the held-out decisions (threshold 0.5) are pooled: the correction is used only when
-    its micro-F1 beats the codebook score's on the same decisions. With fewer than three
-    labelled documents nothing can be checked and no correction is used.
+    its micro-F1 beats the codebook score's on the same decisions and it turns clearly more
+    decisions right than wrong (sign test). With fewer than three labelled documents nothing
+    can be checked and no correction is used.
     """
     groups = np.asarray(groups)
     docs = sorted(set(groups.tolist()))
@@ -157,10 +160,15 @@ def train_checked(analyses: Sequence[Analysis], z0: np.ndarray, kw: np.ndarray,
         base[test] = z0[test] > 0
         learned[test] = z > 0
         tested[test] = True
-    m = mask * tested[:, None]
+    m = mask * tested[:, None] > 0
     check.f1_codebook = round(_micro_f1(y, base, m), 4)
     check.f1_learned = round(_micro_f1(y, learned, m), 4)
-    if check.f1_learned <= check.f1_codebook:
+    # Decisions the correction fixes and breaks: a few more fixed than broken is noise
+    # (two standard deviations of the sign test, about p < 0.025).
+    fixed = int(((learned == y) & (base != y) & m).sum())
+    broken = int(((base == y) & (learned != y) & m).sum())
+    check.fixed, check.broken = fixed, broken
+    if check.f1_learned <= check.f1_codebook or fixed - broken <= 2 * (fixed + broken) ** 0.5:
         return None, check
     check.used = True
     return train(analyses, z0, kw, sim, y, mask), check
