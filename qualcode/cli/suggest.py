@@ -73,6 +73,10 @@ class _progress:
         self.task: Any = None
 
     def __enter__(self) -> Any:
+        import sys
+
+        if self.quiet or not sys.stderr.isatty():  # logs and pipes get no bar, no blank line
+            return None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         self.bar = Progress("[progress.description]{task.description}", BarColumn(),
@@ -87,7 +91,8 @@ class _progress:
         return update
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
