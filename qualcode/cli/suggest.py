@@ -56,6 +56,10 @@ def suggest(
     info(f"{len(rows)} suggestions on {stats['segments']} segments "
          f"({stats['parsed']} texts parsed, {stats['cached']} from the cache). "
          "Review them with `qualcode review`.")
+    if not rows and stats["segments"]:
+        # A young codebook: single keyword hits score below the default threshold.
+        info(f"No suggestion reached --min-score {min_score}. With few keywords or examples per "
+             "code, try `qualcode suggest --min-score 0.3`, or code a few segments first.")
     check = stats.get("learned")
     if check is not None and check.f1_codebook is not None:
         verdict = "used" if check.used else "not used"
