@@ -23,6 +23,7 @@ def demo(
 
     report = build_demo(folder, progress=lambda message: info(f"· {message}"))
     out = console()
+    out.soft_wrap = True  # long lines and paths stay whole (copyable), the terminal wraps them
     out.print(f"\n[bold]qualcode demo[/] built in {report.seconds:.1f} s: {report.documents} "
               f"documents ({report.words:,} words, {report.segments} segments), "
               f"{report.agents} agents, {report.codes} codes, {report.codings} codings by two "
