@@ -1,7 +1,7 @@
 """Benchmark of `suggest`: throughput against the bare spaCy pipeline, cache speed-up, memory.
 
     .venv/bin/python bench/bench_suggest.py                  # 50k, 200k and 1M words
-    .venv/bin/python bench/bench_suggest.py --sizes 50000 --repeat 1   # quicker
+    .venv/bin/python bench/bench_suggest.py --sizes 50000 --repeat 1   # quicker, noisier
     .venv/bin/python bench/bench_suggest.py --check-lemmas   # lean vs full pipeline lemmas
 
 Each measurement runs in a fresh process, so spaCy's tokenizer, vocabulary and lemmatizer
@@ -222,8 +222,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="50000,200000,1000000")
     ap.add_argument("--shipped-up-to", type=int, default=200000,
                     help="measure the as-shipped (list lookup) pipeline up to this size")
-    ap.add_argument("--repeat", type=int, default=2,
-                    help="alternate bare and suggest runs this many times, keep the best")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="alternate bare and suggest runs this many times, keep the best "
+                         "(default: 5 up to 200k words, 2 above)")
     ap.add_argument("--check-lemmas", action="store_true")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -247,10 +248,12 @@ def main() -> None:
         corpus.write_text(json.dumps(make_corpus(size, seed=1000 + k), ensure_ascii=False),
                           encoding="utf-8")
         # Alternate the runs and keep each one's best: other processes on the machine slow
-        # down single runs unevenly (a ratio of two single runs varied from 0.6 to 1.5).
+        # down single runs unevenly (a ratio of two single runs varied from 0.6 to 1.5, and
+        # single bare runs of the same corpus from 2.2 to 2.5 s on a quiet machine).
         bare: dict = {}
         sug: dict = {}
-        for rep in range(args.repeat):
+        repeat = args.repeat or (5 if size <= 200_000 else 2)
+        for rep in range(repeat):
             db_url = f"sqlite:///{tmp / f'bench_{size}_{rep}.db'}"
             b = _run("--worker", "bare-fast", "--corpus", str(corpus))
             if not bare or b["seconds"] < bare["seconds"]:
@@ -270,7 +273,7 @@ def main() -> None:
             print(f"{r['words']:>9} {name:<24} {wps:>9.0f} {wps / base:>6.2f} "
                   f"{r['rss_mb']:>7.0f} MB")
         fresh: dict = {}
-        for _rep in range(args.repeat):  # best of the same number of runs, for the same reason
+        for _rep in range(repeat):  # best of the same number of runs, for the same reason
             f = _run("--worker", "second", "--db", db_url)
             if not fresh or f["seconds"] < fresh["seconds"]:
                 fresh = f

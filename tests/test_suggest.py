@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from qualcode.codebook.lookup import code_key
 from qualcode.models import Code, Coder, Coding, Segment, Suggestion
 from qualcode.suggest import analysis_cache, pipeline
+from qualcode.suggest import keywords as kwmod
 from qualcode.suggest.analysis_cache import fast_fold
 from qualcode.suggest.service import metrics, prf, suggest
 from qualcode.textutil import fold
@@ -64,6 +65,26 @@ def test_keyword_matches_inflected_forms_with_document_offsets(nlp, db, make_doc
     # Second turn starts after the first (31 chars) and the blank line: 33; "Je me sens " = 11.
     assert got[2]["evidence"]["matches"][0]["start"] == 44
     assert got[2]["evidence"]["matches"][0]["text"] == "déqualifiée"
+
+
+def test_participle_keyword_matches_the_verb_and_nouns_get_no_carrier(nlp, db, make_doc):
+    """A keyword written as a participle (`déclassés`) is lemmatised in a carrier sentence
+    too, so every form of the verb matches; a noun or an infinitive needs no carrier."""
+    def carriers(keyword):
+        return kwmod.carrier_texts(keyword, next(analysis_cache.analyse_texts([keyword])))
+
+    assert carriers("déclassés") == ["On nous a déclassés hier."]
+    assert carriers("mal vu") and carriers("compte rendu") and carriers("mis de côté")
+    for keyword in ("déqualifier", "usine", "tableau de bord", "statistique", "cadence"):
+        assert carriers(keyword) == [], keyword
+    add_code(db, "déclassement", ["déclassés"])
+    make_doc("notes", [(None, "Elle s’est sentie déclassée après la fusion."),
+                       (None, "On finit par déclasser tout le monde."),
+                       (None, "Il pleut sur le parking.")], kind="observation")
+    rows, _ = run(db)
+    got = by_segment(rows, "déclassement")
+    assert sorted(got) == [1, 2]
+    assert got[1]["evidence"]["matches"][0]["text"] == "déclassée"
 
 
 def test_expression_matches_content_words_in_order_with_short_gaps(nlp, db, make_doc):
@@ -210,13 +231,21 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
     _rows, second = run(db)
     assert calls == [("tokenize", 1)] and second["parsed"] == 1
     calls.clear()
-    # a new keyword: the keyword alone and in its carrier sentence, nothing else
+    # a new keyword: the keyword alone, nothing else
     with db.session(write=True) as s:
         code = s.scalar(select(Code))
         code.keywords = [*code.keywords, "tableau de bord"]
         s.add(code)
     _rows, third = run(db)
-    assert calls == [("pipe", 2)] and third["parsed"] == 2
+    assert calls == [("pipe", 1)] and third["parsed"] == 1
+    calls.clear()
+    # a keyword that may be a participle: alone, then in its carrier sentence
+    with db.session(write=True) as s:
+        code = s.scalar(select(Code))
+        code.keywords = [*code.keywords, "déclassés"]
+        s.add(code)
+    _rows, third = run(db)
+    assert calls == [("pipe", 1), ("pipe", 1)] and third["parsed"] == 2
     calls.clear()
     _rows, fourth = run(db)
     assert calls == [] and fourth["parsed"] == 0 and fourth["cached"] > 0
@@ -299,7 +328,7 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
     assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
     ev = data[0]["evidence"]
     assert ev["scorer"] == "qualcode.combine.v2"
-    assert ev["scorers"]["keywords"] == "qualcode.keywords.v2"
+    assert ev["scorers"]["keywords"] == "qualcode.keywords.v3"
     assert ev["scorers"]["examples"] == "qualcode.examples.v1"
     assert set(ev["contributions"]) == {"base", "keywords", "similarity", "examples",
                                         "learned"}

@@ -117,7 +117,8 @@ class Analyser:
     def _learn(self, keys: list[int], forms: bool) -> None:
         """Fold (and for forms, flag) the keys not seen yet in this process."""
         fold, strings = self._fold, self.strings
-        for key in {k for k in keys if k not in (self._neg if forms else fold)}:
+        # set.difference against a dict runs in C: most keys of a document are known.
+        for key in set(keys).difference(self._neg if forms else fold):
             text = fold.get(key)
             if text is None:
                 text = fold[key] = fast_fold(strings[key])

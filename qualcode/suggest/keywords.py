@@ -1,10 +1,12 @@
-"""The keyword scorer (`qualcode.keywords.v2`): codebook keywords matched on lemmas.
+"""The keyword scorer (`qualcode.keywords.v3`): codebook keywords matched on lemmas.
 
-Each keyword is lemmatised alone and inside a short carrier sentence (spaCy tags an isolated
-`déqualifiés` as a noun with lemma `déqualifié`, in a sentence as the verb `déqualifier`), and
-each of its words keeps every lemma and form seen, plus the participle forms of `-er`/`-ir`
-verbs. A segment token matches a keyword word when its lemma or its form is one of them (all
-folded: case and accents ignored).
+Each keyword is lemmatised alone; a keyword with a word that may be a past participle is also
+lemmatised inside a short carrier sentence (spaCy tags an isolated `déqualifiés` as a noun with
+lemma `déqualifié`, in a sentence as the verb `déqualifier`). Each word keeps every lemma and
+form seen, plus the participle forms of `-er`/`-ir` verbs. (v2 parsed the carrier for every
+keyword: for infinitives and nouns it only added noise such as `usine` -> `usiner`, and it was
+two thirds of the codebook's parsing time.) A segment token matches a keyword word when its
+lemma or its form is one of them (all folded: case and accents ignored).
 
 What the matcher supports:
 - one word: any inflection (`déqualifier` ~ `déqualifiés`, `déqualifiée`, `déqualifions`);
@@ -20,13 +22,22 @@ itself negative (`ne servir à rien`, `sans solution`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .analysis_cache import NEG_ADV, NEG_NE, NEG_SANS, PUNCT, SPACE, STOP, Analysis
 
-NAME = "qualcode.keywords.v2"
+NAME = "qualcode.keywords.v3"
 CARRIERS = ("On nous a {} hier.",)  # a noun carrier changed no match on the demo corpus
+# Endings of French past participles (`déclassé`, `servi`, `perdu`, `mis`, `dit`, `ouvert`,
+# `peint`), inflected: a keyword word ending so may be a verb that spaCy misreads alone.
+# (`-u` after a vowel, `q` or `g` is `tableau`, `statistique`, `langue`: never a participle.)
+PARTICIPLE = re.compile(r"(?:é|i|(?<![aeiouqg])u|is|it|ert|int)(?:e|es|s)?$", re.IGNORECASE)
+# Participles among spaCy's French stop words (other stop words never need a carrier).
+STOP_PARTICIPLES = frozenset({"vu", "vue", "vus", "vues", "dit", "dite", "dits", "dites",
+                              "fait", "faite", "faits", "faites", "pu", "ete", "compris",
+                              "attendu", "ouvert", "ouverte", "ouverts", "ouvertes"})
 MAX_GAP = 3
 NEGATED_WEIGHT = 0.3
 SENTENCE_END = frozenset({".", "!", "?", ";", ":", "…"})
@@ -66,9 +77,14 @@ class KeywordIndex:
             self.by_first.setdefault(variant, []).append(pattern)
 
 
-def carrier_texts(keyword: str) -> list[str]:
-    """The texts whose analyses lemmatise ``keyword``: alone, then in each carrier."""
-    return [keyword, *(c.format(keyword) for c in CARRIERS)]
+def carrier_texts(keyword: str, alone: Analysis) -> list[str]:
+    """The carrier sentences to lemmatise besides ``keyword`` itself (``alone`` is its own
+    analysis): none unless one of its words may be a past participle."""
+    if any(alone.forms[i] in STOP_PARTICIPLES if alone.flags[i] & STOP
+           else PARTICIPLE.search(keyword[alone.starts[i]:alone.ends[i]])
+           for i in range(len(alone)) if not alone.flags[i] & (PUNCT | SPACE)):
+        return [c.format(keyword) for c in CARRIERS]
+    return []
 
 
 def _participles(lemma: str) -> set[str]:
@@ -81,9 +97,10 @@ def _participles(lemma: str) -> set[str]:
     return set()
 
 
-def compile_keyword(code_id: int, keyword: str, analyses: list[Analysis]) -> Pattern | None:
-    """A pattern from the analyses of ``carrier_texts(keyword)`` (same order)."""
-    alone = analyses[0]
+def compile_keyword(code_id: int, keyword: str, alone: Analysis,
+                    carriers: Iterable[Analysis] = ()) -> Pattern | None:
+    """A pattern from the analysis of ``keyword`` alone and those of its
+    ``carrier_texts`` (same order)."""
     keep = [i for i in range(len(alone)) if not alone.flags[i] & (PUNCT | SPACE)]
     if not keep:
         return None
@@ -92,7 +109,7 @@ def compile_keyword(code_id: int, keyword: str, analyses: list[Analysis]) -> Pat
     for n, i in enumerate(keep):
         slots.append({alone.lemmas[i], alone.forms[i]})
         by_offset[int(alone.starts[i])] = n
-    for template, analysis in zip(CARRIERS, analyses[1:], strict=False):
+    for template, analysis in zip(CARRIERS, carriers, strict=False):
         prefix = template.index("{}")
         for i in range(len(analysis)):
             n = by_offset.get(int(analysis.starts[i]) - prefix)

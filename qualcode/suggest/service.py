@@ -163,16 +163,17 @@ class CodebookFeatures:
         self.codes = codes
         self.index = kwmod.KeywordIndex()
         self.weights: dict[tuple[int, str], float] = {}
-        texts: list[str] = []
-        definitions: list[str] = []
-        for c in codes:
-            for k in c.keywords:
-                texts.extend(kwmod.carrier_texts(k))
-            texts.extend(c.examples)
-            definitions.extend(t for t in c.proto_texts if t not in c.examples)
+        keywords = list(dict.fromkeys(k for c in codes for k in c.keywords))
+        texts = keywords + [t for c in codes for t in c.examples]
+        definitions = [t for c in codes for t in c.proto_texts if t not in c.examples]
         # Short texts: larger batches cost no memory and save spaCy's per-batch overhead.
         analyses = dict(zip(texts, store.get_many(texts, batch_size=CODEBOOK_BATCH),
                             strict=True)) if texts else {}
+        carriers = {k: kwmod.carrier_texts(k, analyses[k]) for k in keywords}
+        extra = [t for ts in carriers.values() for t in ts if t not in analyses]
+        if extra:
+            analyses.update(zip(extra, store.get_many(extra, batch_size=CODEBOOK_BATCH),
+                                strict=True))
         # Definitions only feed the prototype vectors: the tokenizer is enough.
         if definitions:
             analyses.update(zip(definitions, store.get_many(definitions, tokens_only=True),
@@ -182,8 +183,8 @@ class CodebookFeatures:
         all_ids = frozenset(c.id for c in codes)
         for c in codes:
             for k in dict.fromkeys(c.keywords):
-                pattern = kwmod.compile_keyword(
-                    c.id, k, [analyses[t] for t in kwmod.carrier_texts(k)])
+                pattern = kwmod.compile_keyword(c.id, k, analyses[k],
+                                                [analyses[t] for t in carriers[k]])
                 if pattern is not None:
                     self.index.add(pattern)
                     self.weights[(c.id, k)] = pattern.weight
