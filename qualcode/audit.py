@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from . import models
@@ -32,9 +33,16 @@ AUDITED = (
     models.Coder,
 )
 _TABLES = {cls.__tablename__: cls for cls in AUDITED}
-# Changes recorded for the history that undo must not revert: replacing a document's text
-# re-anchors its codings, and old offsets would not fit the new text.
-IRREVERSIBLE = {"ingest-replace"}
+# Changes recorded for the history that undo must not revert, with why and how to go back:
+# replacing a document's text re-anchors its codings (old offsets would not fit the new
+# text); removing a document removes its text.
+IRREVERSIBLE = {
+    "ingest-replace": ("the document's old text is gone",
+                       "to go back, ingest the old version of the file again with --replace"),
+    "docs-remove": ("the document's text is gone",
+                    "to go back, copy the backup made before the removal (in the folder "
+                    "<corpus>.backups next to the corpus file) over the corpus file"),
+}
 
 
 def _encode(value: Any) -> Any:
@@ -194,13 +202,20 @@ def undo(session: Session, count: int = 1) -> list[models.AuditEntry]:
         raise NotFound("there is nothing to undo", "see `qualcode history`")
     for entry in entries:
         if entry.action in IRREVERSIBLE:
-            raise Conflict(
-                f"change {entry.id} ({entry.summary}) cannot be undone, nor the changes "
-                "made before it: the document's old text is gone",
-                "to go back, ingest the old version of the file again with --replace")
+            why, hint = IRREVERSIBLE[entry.action]
+            raise Conflict(f"change {entry.id} ({entry.summary}) cannot be undone, nor the "
+                           f"changes made before it: {why}", hint)
     session.flush()
     for entry in entries:
-        _revert_entry(session, entry.payload.get("ops", []))
+        try:
+            _revert_entry(session, entry.payload.get("ops", []))
+            session.flush()
+        except IntegrityError:
+            # e.g. a coding of a document removed since (before removals were recorded)
+            raise Conflict(
+                f"change {entry.id} ({entry.summary}) cannot be undone: it refers to a "
+                "document, segment, code or coder that no longer exists",
+                "nothing was changed; see `qualcode history`") from None
         entry.undone = True
         session.add(entry)
     session.flush()

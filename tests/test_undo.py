@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 from test_coding_support import build_corpus, codings
@@ -83,3 +85,56 @@ def test_undo_is_exact_after_interleaved_changes(cli, db, corpus, tmp_path):
     assert codings(db) == []
     cli.ok("code", "apply", f"{E}:2", "attente")
     assert [c[:5] for c in codings(db)] == [c[:5] for c in start]
+
+
+def _counts(db) -> tuple[int, ...]:
+    from sqlalchemy import func
+
+    from qualcode.models import AuditEntry, Coding, Document, Memo
+
+    with db.session() as s:
+        return tuple(s.scalar(select(func.count()).select_from(t))
+                     for t in (Document, Coding, Memo, AuditEntry))
+
+
+def test_docs_remove_takes_codings_and_memos_is_recorded_and_refuses_undo(cli, db, corpus,
+                                                                           db_path):
+    cli.ok("code", "apply", f"{E}:2", "attente")
+    cli.ok("memo", "add", f"segment:{E}:2", "Elle parle de l’attente au guichet.")
+    cli.ok("memo", "add", f"doc:{E}", "Entretien mené dans la salle de pause.")
+    before = _counts(db)
+    refused = cli("docs", "remove", E)
+    assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "1 codings and 2 memos" in refused.stderr and "--force" in refused.stderr
+    assert _counts(db) == before
+    out = cli.ok("docs", "remove", E, "--force")
+    assert "and its 1 codings and 2 memos" in out.stderr
+    if isinstance(db_path, Path):  # SQLite: a file backup
+        assert "Backup before docs remove --force" in out.stderr
+        assert list((db_path.parent / f"{db_path.name}.backups").glob("*.db"))
+    docs, n_codings, memos, entries = _counts(db)
+    assert (docs, n_codings, memos, entries) == (before[0] - 1, 0, 0, before[3] + 1)
+    assert cli.json("history", "-n", "1")[0]["summary"] == (
+        f"remove document {E} with 1 codings and 2 memos")
+    assert cli.ok("check").exit_code == 0  # no memo left pointing at nothing
+    # the removal cannot be undone, nor what came before it; nothing changes
+    after = _counts(db)
+    undo = cli("undo")
+    assert undo.exit_code == 1 and len(undo.stderr.strip().splitlines()) == 1
+    assert "the document's text is gone" in undo.stderr and "backup" in undo.stderr
+    assert _counts(db) == after
+
+
+def test_undo_of_a_change_whose_document_is_gone_is_one_clear_line(cli, db, corpus):
+    """A database whose document was removed without a history entry (older versions)."""
+    from qualcode.models import Document
+
+    cli.ok("code", "apply", f"{E}:2", "attente")
+    cli.ok("code", "remove", f"{E}:2", "attente")
+    with db.session(write=True) as s:
+        s.delete(s.scalar(select(Document).where(Document.name == E)))
+    before = _counts(db)
+    result = cli("undo")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "no longer exists" in result.stderr and "IntegrityError" not in result.stderr
+    assert _counts(db) == before

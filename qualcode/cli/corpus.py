@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, console, escape, info, print_json, session
+from .common import JsonOpt, backup_before, console, escape, info, print_json, session
 
 docs_app = typer.Typer(help="List, show and remove documents.", no_args_is_help=True)
 agents_app = typer.Typer(help="Participants (agents) and their profile attributes.",
@@ -92,17 +93,24 @@ def _clock(seconds: float) -> str:
 @docs_app.command("remove")
 def docs_remove(
     document: Annotated[str, typer.Argument(help="Document name.")],
-    force: Annotated[bool, typer.Option(help="Also delete the document's codings.")] = False,
+    force: Annotated[bool, typer.Option(
+        help="Also delete the document's codings and memos (a backup is made first).")] = False,
 ) -> None:
-    """Remove a document (refused while it has codings, unless --force).
+    """Remove a document (refused while it has codings or memos, unless --force).
+
+    The removal is in `qualcode history` but cannot be undone: the text is gone (restore the
+    backup made before it instead).
 
     Example: qualcode docs remove notes_brouillon.txt
     """
+    from ..corpus.coders import default_coder
     from ..corpus.documents import delete_document
 
-    with session(write=True) as s:
-        lost = delete_document(s, document, force=force)
-    info(f"Removed {document}" + (f" and its {lost} codings." if lost else "."))
+    guard = backup_before("docs remove --force") if force else nullcontext()
+    with guard, session(write=True) as s:
+        lost = delete_document(s, document, force=force, coder=default_coder())
+    parts = [f"{n} {what}" for what, n in lost.items() if n]
+    info(f"Removed {document}" + (f" and its {' and '.join(parts)}." if parts else "."))
 
 
 @agents_app.command("import")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
@@ -211,15 +211,31 @@ def show_document(session: Session, name: str) -> dict[str, Any]:
             "segments": out_segments}
 
 
-def delete_document(session: Session, name: str, *, force: bool = False) -> int:
-    """Remove a document; refused while it has codings unless ``force``. Returns codings lost."""
-    doc = get_document(session, name)
-    n_codings = session.scalar(select(func.count()).where(Coding.document_id == doc.id)) or 0
-    if n_codings and not force:
-        from ..errors import Conflict
+def delete_document(session: Session, name: str, *, force: bool = False,
+                    coder: str = "") -> dict[str, int]:
+    """Remove a document with its segments and suggestions; refused while it has codings or
+    memos unless ``force``, which removes them too. Recorded in the history (it cannot be
+    undone: the text is gone). Returns the number of codings and memos removed."""
+    from ..audit import audited
+    from ..errors import Conflict
+    from ..models import Memo
 
-        raise Conflict(f"document {doc.name!r} has {n_codings} codings",
-                       "pass --force to delete it with its codings")
-    session.delete(doc)
-    session.flush()
-    return n_codings
+    doc = get_document(session, name)
+    codings = list(session.scalars(select(Coding).where(Coding.document_id == doc.id)))
+    seg_ids = list(session.scalars(select(Segment.id).where(Segment.document_id == doc.id)))
+    memos = list(session.scalars(select(Memo).where(or_(
+        and_(Memo.target_type == "document", Memo.target_id == doc.id),
+        and_(Memo.target_type == "segment", Memo.target_id.in_(seg_ids))))))
+    lost = " and ".join(f"{n} {what}" for n, what in ((len(codings), "codings"),
+                                                       (len(memos), "memos")) if n)
+    if lost and not force:
+        raise Conflict(f"document {doc.name!r} has {lost}",
+                       "pass --force to remove it with them (a backup is made first)")
+    with audited(session, action="docs-remove", coder=coder,
+                 summary=f"remove document {doc.name}" + (f" with {lost}" if lost else "")):
+        for row in (*codings, *memos):
+            session.delete(row)
+        session.flush()
+        session.delete(doc)
+        session.flush()
+    return {"codings": len(codings), "memos": len(memos)}
