@@ -13,10 +13,20 @@ def norm_name(name: str) -> str:
     return " ".join(stripped.replace("\u2019", "'").split())
 
 
+# Typographic apostrophes (’ ‘ ʼ) read as the one people type.
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def same_apostrophes(text: str) -> str:
+    """``text`` with every apostrophe written ' (same length, so offsets stay valid)."""
+    return text.translate(APOSTROPHES)
+
+
 def fold(text: str) -> str:
-    """Casefolded, accent-stripped text of the same length for search (one code point each)."""
+    """Casefolded, accent-stripped text of the same length for search (one code point each);
+    apostrophes are all '."""
     out = []
-    for ch in text:
+    for ch in same_apostrophes(text):
         base = unicodedata.normalize("NFD", ch)[0]
         low = base.lower()
         out.append(low if len(low) == 1 else base)

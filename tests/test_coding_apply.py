@@ -51,6 +51,14 @@ def test_apply_match_takes_first_occurrence_and_warns(cli, db, corpus):
                             "manual")]
 
 
+def test_match_takes_either_apostrophe(cli, db, corpus):
+    start, _end, text = seg_span(db, DOC, 4)
+    cli.ok("code", "apply", f"{DOC}:4", "mépris", "--match", "c'est du mépris")
+    first = text.index("c’est du mépris")
+    assert codings(db) == [(DOC, start + first, start + first + 15, "mépris", "testeur",
+                            "manual")]
+
+
 def test_match_is_accent_sensitive(cli, db, corpus):
     result = cli("code", "apply", f"{DOC}:4", "mépris", "--match", "du mepris")
     assert result.exit_code == 1

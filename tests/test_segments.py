@@ -49,6 +49,7 @@ def refs(cli, *args):
     (["--doc", "notes_01"], [f"{N}:1", f"{N}:2"]),
     (["--text", "EPAULES"], [f"{N}:2"]),
     (["--text", "mepris pur"], [f"{E}:4"]),
+    (["--text", "s'enervent"], [f"{E}:2"]),  # typed ' finds the transcript's ’
     (["--uncoded"], []),
     # for `testeur`, N:1 is uncoded; E:1 is uncoded but an interviewer turn
     (["--uncoded", "--coder", "testeur"], [f"{N}:1"]),

@@ -13,6 +13,7 @@ from ..corpus.coders import default_coder, get_or_create_coder
 from ..corpus.documents import get_document, get_segment
 from ..errors import InvalidInput, NotFound
 from ..models import Code, Coder, Coding, Document, Segment
+from ..textutil import same_apostrophes
 
 
 def segment_at(session: Session, document_id: int, start: int, end: int) -> Segment | None:
@@ -100,12 +101,14 @@ def _span_in_segment(seg_text: str, span: str | None, match: str | None) -> tupl
     if match is not None:
         if not match.strip():
             raise InvalidInput("--match needs some words", 'e.g. --match "le guichet"')
-        pos = seg_text.find(match)
+        # ' and ’ are the same character to a coder; both texts keep their length
+        haystack, needle = same_apostrophes(seg_text), same_apostrophes(match)
+        pos = haystack.find(needle)
         if pos < 0:
             raise NotFound(f"{match!r} does not occur in the segment text",
-                           "the match is exact (accents and case count); see `qualcode docs "
-                           "show DOC`")
-        count = seg_text.count(match)
+                           "the match is exact (accents and case count, apostrophes ' and ’ "
+                           "do not); see `qualcode docs show DOC`")
+        count = haystack.count(needle)
         note = (f"{match!r} occurs {count} times in the segment; coded the first"
                 if count > 1 else "")
         return pos, pos + len(match), note
