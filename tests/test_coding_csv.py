@@ -59,7 +59,9 @@ def test_import_lists_every_bad_line_and_writes_nothing(cli, db, corpus, tmp_pat
         "entretien_01.txt,12,attente,a\n"        # line 4
         "entretien_01.txt,3,discredi,a\n"        # line 5
         "entretien_01.txt,trois,attente,a\n"     # line 6
-        "entretien_01.txt,3,relations,a\n",      # line 7
+        "entretien_01.txt,3,relations,a\n"       # line 7
+        "entretien_01.txt,4,mépris,ana,bruno\n"  # line 8: unquoted comma in a value
+        "entretien_01.txt,4,mépris,a,,\n",       # line 9: empty trailing cells are fine
         encoding="utf-8")
     result = cli("code", "import", f)
     assert result.exit_code == 1
@@ -69,9 +71,10 @@ def test_import_lists_every_bad_line_and_writes_nothing(cli, db, corpus, tmp_pat
                      "line 4: document 'entretien_01.txt' has no segment 12 (it has 5)",
                      "line 5: unknown code 'discredi'",
                      "line 6: segment 'trois' is not a number",
-                     "line 7: code 'relations' is a heading"]:
+                     "line 7: code 'relations' is a heading",
+                     "line 8: 5 fields, expected 4 (quote a value that holds a comma)"]:
         assert expected in err
-    assert "line 2" not in err
+    assert "line 2" not in err and "line 9" not in err
     assert "nothing was written" in err
     assert count_codings(db) == 1
 

@@ -121,6 +121,10 @@ def _validate(
             return _unneutralise(row[col[name]].strip()) if name in col else ""
 
         problems: list[str] = []
+        if any(extra.strip() for extra in row[len(header):]):
+            # an unquoted comma inside a value shifts every column after it
+            problems.append(f"{len(row)} fields, expected {len(header)} (quote a value that "
+                            "holds a comma)")
         doc_name = cell("document")
         doc = lookup.document(doc_name) if doc_name else None
         if not doc_name:
