@@ -100,3 +100,17 @@ def test_cli_diff_after_export_sees_renames_by_guid(cli, tmp_path):
     assert diff["moved"] == [{"code": "repli", "old_parent": "stratégies",
                               "new_parent": "discrédit"}]
     assert diff["added"] == diff["removed"] == diff["changed"] == []
+
+
+def test_children_of_a_removed_code_are_moved():
+    """`codebook delete --force` lifts a code's children to its parent: the diff says so."""
+    before = parse_yaml("name: v1\ncodes:\n  - name: perte de sens\n    children:\n"
+                        "      - name: cadence\n      - name: chiffre\n  - name: entraide\n")
+    after = parse_yaml("name: v1\ncodes:\n  - name: cadence\n  - name: chiffre\n"
+                       "  - name: entraide\n")
+    diff = diff_codebooks(before, after)
+    assert diff.removed == ["perte de sens"]
+    assert diff.moved == [{"code": "cadence", "old_parent": "perte de sens", "new_parent": None},
+                          {"code": "chiffre", "old_parent": "perte de sens", "new_parent": None}]
+    # and the other way: children that stay under a removed code's stand-in are not noise
+    assert diff_codebooks(after, after).moved == []

@@ -68,9 +68,12 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
         if match.name != code.name:
             result.renamed.append({"guid": match.guid, "old": code.name, "new": match.name})
         target_parent = new_parent[id(match)]
-        expected = pairs.get(id(parent)) if parent is not None else None
-        if (expected is None) != (target_parent is None) or (
-                expected is not None and expected is not target_parent):
+        if parent is None:
+            moved = target_parent is not None
+        else:  # a child whose parent was removed has moved too (delete --force lifts it)
+            expected = pairs.get(id(parent))
+            moved = expected is None or expected is not target_parent
+        if moved:
             result.moved.append({"code": match.name,
                                  "old_parent": parent.name if parent else None,
                                  "new_parent": target_parent.name if target_parent else None})
