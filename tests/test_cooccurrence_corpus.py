@@ -310,3 +310,15 @@ def test_crosstab_formats(corpus, cli):
     assert "| Temps | 2 | 66.7 | 100.0 | 1 | 33.3 | 100.0 | 3 | 100.0 | 100.0 |" in md
     result = cli("crosstab", "--by", "profil", "--percent", "diagonal")
     assert result.exit_code == 1 and "unknown --percent" in result.stderr
+
+
+def test_values_spelt_differently_are_one_group(corpus, cli):
+    """`Pragmatique` and `pragmatique` are one profile for --by, as they are for --where."""
+    with corpus.session(write=True) as s:
+        upsert_agent(s, "Zoé", {"profil": "Pragmatique "})
+    t = tables(cli.json("cooccurrence", "--by", "profil"))
+    assert [g.casefold() for g in t] == ["(all)", "pragmatique", "social"]
+    group = next(g for g in t if g.casefold() == "pragmatique")
+    assert t[group]["units"] == 6  # Marc's and Zoé's segments, as in the test above
+    crosstab = cli.json("crosstab", "--by", "profil")
+    assert len([g for g in crosstab["groups"] if g.casefold() == "pragmatique"]) == 1

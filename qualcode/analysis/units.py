@@ -9,7 +9,7 @@ table) count: suggestions are another table and never enter here.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from ..models import (
     Meta,
     Segment,
 )
+from ..textutil import norm_name
 
 UNITS = ("segment", "document", "agent")
 ALL_GROUP = "(all)"
@@ -246,13 +247,20 @@ def attribute_values(session: Session, corpus: Corpus, key: str) -> list[str | N
     """Value of attribute ``key`` per agent index (None: the agent has no such attribute).
 
     ``key`` is matched like a name (see :func:`resolve_attribute_key`); an attribute no agent
-    has is an error that lists the known keys.
+    has is an error that lists the known keys. Values that differ only by case, accents or
+    spacing (`Social`, `social `) are one group, as `--where` matches them, spelt as most
+    agents spell it.
     """
     key = resolve_attribute_key(session, key)
     rows = dict(session.execute(
         select(AgentAttribute.agent_id, AgentAttribute.value)
         .where(AgentAttribute.key == key)).all())
-    return [rows.get(int(a)) for a in corpus.agent_ids]
+    spellings: dict[str, Counter[str]] = {}
+    for value in rows.values():
+        spellings.setdefault(norm_name(value), Counter())[value.strip()] += 1
+    canonical = {k: min(c, key=lambda v: (-c[v], v)) for k, c in spellings.items()}
+    return [canonical[norm_name(v)] if (v := rows.get(int(a))) is not None else None
+            for a in corpus.agent_ids]
 
 
 # --- codes -> columns ----------------------------------------------------------------------
