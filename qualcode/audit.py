@@ -31,6 +31,7 @@ AUDITED = (
     models.Memo,
     models.Suggestion,
     models.Coder,
+    models.Meta,  # the codebook's name, version and description
 )
 _TABLES = {cls.__tablename__: cls for cls in AUDITED}
 # Changes recorded for the history that undo must not revert, with why and how to go back:
@@ -127,7 +128,8 @@ def history(session: Session, limit: int = 50) -> list[models.AuditEntry]:
 
 
 # Children before parents when rows are removed, parents first when they come back.
-_DELETE_ORDER = ("suggestion", "coding", "code_set_member", "memo", "code_set", "code", "coder")
+_DELETE_ORDER = ("suggestion", "coding", "code_set_member", "memo", "code_set", "code", "coder",
+                 "meta")
 
 
 def _where(table: Any, pk: dict[str, Any]) -> list[Any]:

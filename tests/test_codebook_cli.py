@@ -121,3 +121,37 @@ def test_show_json_is_only_json(cli, book_file):
     cli.ok("codebook", "import", book_file)
     result = cli.ok("codebook", "show", "--json")
     json.loads(result.stdout)
+
+
+def test_import_under_another_name_says_so_and_undo_restores_it(cli, book_file, tmp_path):
+    cli.ok("codebook", "import", book_file)
+    other = tmp_path / "autre.yaml"
+    other.write_text("name: Accueil\nversion: \"2\"\ncodes:\n  - name: discrédit\n",
+                     encoding="utf-8")
+    out = cli.ok("codebook", "import", other)
+    assert "was called 'Mini'; it is now 'Accueil'" in out.stderr
+    def name_version():
+        cli.ok("codebook", "export", tmp_path / "now.yaml")
+        book = load_yaml(tmp_path / "now.yaml")
+        return book.name, book.version
+
+    assert name_version() == ("Accueil", "2")
+    cli.ok("undo")
+    assert name_version() == ("Mini", "1")
+
+
+def test_codebook_from_a_qdc_exports_a_yaml_that_imports_again(cli, book_file, tmp_path):
+    """REFI-QDA codebooks have no name: the export still writes one."""
+    cli.ok("codebook", "import", book_file)
+    cli.ok("codebook", "export", tmp_path / "mini.qdc")
+    fresh = tmp_path / "fresh.db"
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(fresh), "codebook", "import",
+                               str(tmp_path / "mini.qdc")]).exit_code == 0
+    assert runner.invoke(app, ["--db", str(fresh), "codebook", "export",
+                               str(tmp_path / "back.yaml")]).exit_code == 0
+    assert load_yaml(tmp_path / "back.yaml").name == "Codebook"

@@ -83,6 +83,8 @@ def test_load_yaml_reads_utf8_with_bom(tmp_path):
      "code 'sens' appears twice"),
     ("codes:\n  - name: l’usure\n  - name: L'USURE\n", "appears twice"),
     ("codes:\n  - description: sans nom\n", "line 2: a code has no `name`"),
+    ("codes:\n  - name: a\n", "top level: the codebook has no `name`"),
+    ("name: ''\ncodes:\n  - name: a\n", "top level: the codebook has no `name`"),
     ("codes:\n  - name: '   '\n", "a code name cannot be empty"),
     ("codes:\n  - name: \"a\\tb\"\n", "control character (U+0009)"),
     ("codes:\n  - name: a\n    keywords: sens\n", "`keywords` must be a list"),

@@ -46,6 +46,9 @@ def import_(
         return
     for old, new in report.renamed:
         info(f"Renamed repeated code {old!r} to {new!r}.")
+    if report.previous_name:
+        info(f"The corpus's codebook was called {report.previous_name!r}; it is now "
+             f"{book.name!r} (`qualcode undo` puts the old name back).")
     title = f"{book.name} " if book.name else ""
     version = f"(version {book.version}) " if book.version else ""
     info(f"Codebook {title}{version}imported from {file.name}: {len(report.added)} added, "

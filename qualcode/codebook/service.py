@@ -45,6 +45,7 @@ class ImportReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     sets: list[str] = field(default_factory=list)
     code_ids: dict[str, int] = field(default_factory=dict)
+    previous_name: str = ""  # the corpus's codebook had another name before this import
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -167,13 +168,15 @@ def import_codebook(session: Session, codebook: Codebook, *, coder: str | None =
                 report.code_ids[spec.guid] = code.id
         session.flush()
         _import_sets(session, book, spec_ids, report)
-    if book.name:
-        _meta_set(session, "codebook.name", book.name)
-    if book.version:
-        _meta_set(session, "codebook.version", book.version)
-    if book.description:
-        _meta_set(session, "codebook.description", book.description)
-    session.flush()
+        # inside the audited block: undo puts the previous name and version back
+        before = _meta_get(session, "codebook.name")
+        if book.name and before and before != book.name:
+            report.previous_name = before
+        for key, value in (("name", book.name), ("version", book.version),
+                           ("description", book.description)):
+            if value and value != _meta_get(session, f"codebook.{key}"):
+                _meta_set(session, f"codebook.{key}", value)
+        session.flush()
     return report
 
 
@@ -222,7 +225,9 @@ def load_codebook(session: Session) -> Codebook:
         name=c.name, description=c.description, inclusion=c.inclusion, exclusion=c.exclusion,
         examples=list(c.examples or []), keywords=list(c.keywords or []), colour=c.colour,
         guid=c.guid, is_codable=c.is_codable) for c in codes}
-    book = Codebook(name=_meta_get(session, "codebook.name"),
+    # a corpus whose codebook came from a .qdc (REFI has no codebook name) still exports a
+    # YAML file that imports again
+    book = Codebook(name=_meta_get(session, "codebook.name") or "Codebook",
                     version=_meta_get(session, "codebook.version"),
                     description=_meta_get(session, "codebook.description"))
     for c in codes:

@@ -67,6 +67,9 @@ def parse_yaml(text: str, source: str = "codebook") -> Codebook:
         raise InvalidInput(f"{source}: `sets` must be a list", FORMAT_HINT)
     book.sets = [_set(raw, source) for raw in sets_raw]
     _check_unique(book, source)
+    if not book.name.strip():  # tables and exports cite the codebook by name and version
+        raise InvalidInput(f"{source}, top level: the codebook has no `name`",
+                           "add a first line such as `name: Guichet`")
     return book
 
 
