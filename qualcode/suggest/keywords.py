@@ -15,9 +15,17 @@ What the matcher supports:
   sens`; not `le sens perdu`);
 - an expression with at most one content word (`pour rien`, `à quoi bon`, `en ligne`): every
   word, contiguous, inflected.
-Negation: `ne ... pas/plus/jamais...` around the match, a colloquial `pas`/`jamais` right
-before it, or `sans`, marks the match negated (it then weighs 0.3), unless the keyword is
-itself negative (`ne servir à rien`, `sans solution`).
+Negation (`_negated`), inside one clause (stopped by `, ; : . ! ?` and by `mais`, `et`,
+`donc`, `puis`, `que`): `ne` + clitics + the matched verb + `pas/plus/jamais...`; `ne` +
+clitics and at most two other words (the conjugated verb) + the adverb + at most two words +
+the match; a negative subject (`personne ne`, `rien ne`, `aucun chef ne`) before the verb
+group; a colloquial `pas`/`jamais` after `être`/`avoir` right before it; `sans` right before
+it; `sans`, `ne`, `pas` or `jamais` inside an expression's span (`service … public` in `un
+service sans public`). A negated match weighs 0.3. A keyword that is itself negative (`ne
+servir à rien`, `sans solution`) is never "negated"; one written with `ne` and a negative word
+(`ne plus s’y retrouver`) matches its other words in order, with `pas/plus/jamais` and
+`être`/`avoir` allowed in between and the reflexive clitics (`me`, `te`, `se`, `nous`, `vous`)
+alike, and only where a negation surrounds it (`je ne m’y retrouve plus`).
 """
 
 from __future__ import annotations
@@ -42,6 +50,20 @@ MAX_GAP = 3
 NEGATED_WEIGHT = 0.3
 SENTENCE_END = frozenset({".", "!", "?", ";", ":", "…"})
 LIGHT_VERBS = frozenset({"etre", "avoir"})
+# Clause boundaries for negation: a `ne ... pas` never reaches across them.
+CLAUSE_PUNCT = SENTENCE_END | {","}
+CONJUNCTIONS = frozenset({"mais", "et", "donc", "puis", "que", "qu'"})
+NEG_WINDOW = 8  # tokens looked at before the match
+MAX_VERB_WORDS = 2  # non-clitic words between `ne` and its adverb (the conjugated verb)
+MAX_AFTER_ADV = 3  # from the negative adverb to the match
+NEG_SUBJECTS = frozenset({"personne", "rien", "aucun", "aucune", "nul", "nulle"})
+DETERMINERS = frozenset({"la", "l'", "une", "cette", "chaque", "toute", "quelque"})
+# Adverbs that move around the verb (`ne plus s'y retrouver` ~ `je ne m'y retrouve plus`);
+# `rien`, `personne`, `aucun` are objects and keep their place in a keyword.
+MOVING_ADVERBS = frozenset({"pas", "plus", "jamais", "guere", "point"})
+INSIDE_NEGATION = frozenset({"ne", "n'", "pas", "jamais"})  # `plus` inside is `de plus en plus`
+COLLOQUIAL = frozenset({"pas", "jamais", "rien"})
+REFLEXIVES = frozenset({"me", "m'", "te", "t'", "se", "s'", "nous", "vous"})
 CLITICS = frozenset({"me", "m'", "te", "t'", "se", "s'", "nous", "vous", "le", "la", "l'",
                      "les", "lui", "leur", "y", "en", "il", "elle", "on", "je", "j'", "c'",
                      "ca", "cela", "ce"})
@@ -55,6 +77,9 @@ class Pattern:
     gapped: bool  # content words in order with gaps, else contiguous
     negative: bool  # the keyword itself carries a negation
     weight: float
+    # written with `ne` + a negative word: matches only inside a negation, with moving
+    # adverbs and auxiliaries allowed between its words
+    needs_negation: bool = False
 
 
 @dataclass
@@ -118,13 +143,28 @@ def compile_keyword(code_id: int, keyword: str, alone: Analysis,
     for slot in slots:
         for lemma in list(slot):
             slot |= _participles(lemma)
+    for slot in slots:
+        if slot & REFLEXIVES:  # `se débrouiller` ~ `je me débrouille`
+            slot |= REFLEXIVES
     stop = [bool(alone.flags[i] & STOP) for i in keep]
     negative = any(alone.flags[i] & (NEG_NE | NEG_ADV | NEG_SANS) for i in keep)
+    weight = 1.0 if len(slots) == 1 else 1.2
+    # `ne plus s'y retrouver`: French puts `ne` before the clitics and the adverb after the
+    # verb, so the negation words leave the pattern and become a condition on the match.
+    needs_negation = (any(alone.flags[i] & NEG_NE for i in keep)
+                      and any(alone.flags[i] & NEG_ADV for i in keep))
+    if needs_negation:
+        kept = [n for n, i in enumerate(keep) if not alone.flags[i] & NEG_NE
+                and not (alone.flags[i] & NEG_ADV and alone.forms[i] in MOVING_ADVERBS)]
+        slots = [slots[n] for n in kept]
+        stop = [stop[n] for n in kept]
+        if not slots:
+            return None
     content = [frozenset(s) for s, is_stop in zip(slots, stop, strict=True) if not is_stop]
     if len(content) >= 2:
-        return Pattern(code_id, keyword, tuple(content), True, negative, 1.2)
+        return Pattern(code_id, keyword, tuple(content), True, negative, 1.2, needs_negation)
     return Pattern(code_id, keyword, tuple(frozenset(s) for s in slots), False, negative,
-                   1.0 if len(slots) == 1 else 1.2)
+                   weight, needs_negation)
 
 
 class _Tokens:
@@ -148,9 +188,29 @@ def _breaks(a: _Tokens, i: int) -> bool:
     return bool(a.flags[i] & PUNCT) and a.forms[i] in SENTENCE_END
 
 
+def _boundary(a: _Tokens, i: int) -> bool:
+    """A clause boundary: no negation reaches across it."""
+    form = a.forms[i]
+    return form in CONJUNCTIONS or (bool(a.flags[i] & PUNCT) and form in CLAUSE_PUNCT)
+
+
+def _skippable(a: _Tokens, i: int) -> bool:
+    """Between the words of a negative keyword: `pas`, `plus`, `jamais`, an auxiliary."""
+    return a.forms[i] in MOVING_ADVERBS or a.lemmas[i] in LIGHT_VERBS
+
+
 def _match_at(a: _Tokens, i: int, p: Pattern) -> int | None:
     """Index of the last token when ``p`` matches from token ``i``, else None."""
     n = len(a)
+    if p.needs_negation and not p.gapped:
+        j = i
+        for slot in p.slots[1:]:
+            j += 1
+            while j < n and not _hit(a, j, slot) and _skippable(a, j):
+                j += 1
+            if j >= n or not _hit(a, j, slot):
+                return None
+        return j
     if not p.gapped:
         last = i + len(p.slots) - 1
         if last >= n:
@@ -172,30 +232,52 @@ def _match_at(a: _Tokens, i: int, p: Pattern) -> int | None:
     return j
 
 
-def _negated(a: _Tokens, first: int, last: int) -> bool:
-    flags, lemmas, forms = a.flags, a.lemmas, a.forms
+def _clause_start(a: _Tokens, first: int) -> int:
+    """The first token of the window looked at before ``first``: at most NEG_WINDOW tokens,
+    never across a clause boundary."""
     lo = first
-    while lo > 0 and first - lo < 6 and not _breaks(a, lo - 1):
+    while lo > 0 and first - lo < NEG_WINDOW and not _boundary(a, lo - 1):
         lo -= 1
-    before = range(lo, first)
+    return lo
+
+
+def _clause_end(a: _Tokens, last: int, width: int) -> int:
+    """One past the last of at most ``width`` tokens after ``last`` in the same clause."""
+    hi = last + 1
+    while hi < len(a) and hi - last <= width and not _boundary(a, hi):
+        hi += 1
+    return hi
+
+
+def _negated(a: _Tokens, first: int, last: int) -> bool:
+    """Whether a negation bears on the match ``first..last`` (see the module docstring)."""
+    flags, lemmas, forms = a.flags, a.lemmas, a.forms
+    # `sans`, `ne`, `pas`, `jamais` inside an expression's span: `un service sans public`
+    if any(flags[k] & NEG_SANS or forms[k] in INSIDE_NEGATION for k in range(first + 1, last)):
+        return True
+    lo = _clause_start(a, first)
     # `sans` right before the match
     if any(flags[k] & NEG_SANS for k in range(max(lo, first - 2), first)):
         return True
-    ne = [k for k in before if flags[k] & NEG_NE]
+    ne = [k for k in range(lo, first) if flags[k] & NEG_NE]
     if ne:
         k0 = ne[-1]
-        # ne + match + pas: the matched word is the negated verb
-        after = range(last + 1, min(len(a), last + 3))
+        # ne + (clitics) + match + pas: the matched word is the negated verb
         if all(forms[k] in CLITICS for k in range(k0 + 1, first)) and any(
-                flags[k] & NEG_ADV for k in after):
+                flags[k] & NEG_ADV for k in range(last + 1, _clause_end(a, last, 2))):
             return True
-        # ne + (clitics / être / avoir) + pas + up to two words + match
+        # ne + clitics and up to two words (the verb) + pas + up to two words + match
         for k in range(k0 + 1, first):
             if flags[k] & NEG_ADV:
-                between = range(k0 + 1, k)
-                if all(forms[m] in CLITICS or lemmas[m] in LIGHT_VERBS for m in between):
-                    return first - k <= 3
-                return False
+                words = sum(1 for m in range(k0 + 1, k) if forms[m] not in CLITICS)
+                return words <= MAX_VERB_WORDS and first - k <= MAX_AFTER_ADV
+        # personne ne / rien ne / aucun chef ne + (clitics) + verb group + match
+        subject = any(forms[k] in NEG_SUBJECTS and not (k > 0 and forms[k - 1] in DETERMINERS)
+                      for k in range(max(lo, k0 - 2), k0)
+                      if k == k0 - 1 or forms[k] in ("aucun", "aucune", "nul", "nulle"))
+        if subject:
+            words = sum(1 for m in range(k0 + 1, first) if forms[m] not in CLITICS)
+            return words <= MAX_VERB_WORDS
         return False
     # colloquial: c'est pas / j'ai jamais + match
     for k in range(max(lo, first - 3), first):
@@ -203,6 +285,24 @@ def _negated(a: _Tokens, first: int, last: int) -> bool:
                 lemmas[k - 1] in LIGHT_VERBS):
             return True
     return False
+
+
+def _negation_around(a: _Tokens, first: int, last: int) -> bool:
+    """For a keyword written with its negation: `ne` before the match (clitics, negative
+    words and at most two other words in between: `on ne peut plus s'y retrouver`) and a
+    negative word from there to two tokens after the match, or a colloquial `pas`, `jamais`
+    or `rien` in the match or just after it, all in one clause."""
+    flags, forms = a.flags, a.forms
+    hi = _clause_end(a, last, 2)
+    words = 0
+    for k0 in range(first - 1, _clause_start(a, first) - 1, -1):
+        if flags[k0] & NEG_NE:
+            return any(flags[k] & NEG_ADV for k in range(k0 + 1, hi))
+        if forms[k0] not in CLITICS and not flags[k0] & NEG_ADV:
+            words += 1
+            if words > MAX_VERB_WORDS:
+                break
+    return any(forms[k] in COLLOQUIAL for k in range(first, hi))
 
 
 def match(a: Analysis, index: KeywordIndex) -> list[Match]:
@@ -249,6 +349,8 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
             if last is None:
                 continue
             seen.add(key)
+            if p.needs_negation and not (may_negate and _negation_around(a, i, last)):
+                continue
             negated = may_negate and not p.negative and _negated(a, i, last)
             out.append(Match(p.code_id, p.keyword, i, last, negated))
     return out
