@@ -155,3 +155,10 @@ def test_codebook_from_a_qdc_exports_a_yaml_that_imports_again(cli, book_file, t
     assert runner.invoke(app, ["--db", str(fresh), "codebook", "export",
                                str(tmp_path / "back.yaml")]).exit_code == 0
     assert load_yaml(tmp_path / "back.yaml").name == "Codebook"
+
+
+def test_move_with_both_top_and_parent_says_they_contradict(cli, book_file):
+    cli.ok("codebook", "import", book_file)
+    result = cli("codebook", "move", "l’écran", "--top", "--parent", "discrédit")
+    assert result.exit_code == 1
+    assert "--parent and --top contradict each other" in result.stderr

@@ -190,3 +190,11 @@ def test_neutralise_round_trip_property():
         assert _unneutralise(cell) == value
 
     check()
+
+
+def test_export_to_standard_output(cli, db, corpus, tmp_path):
+    cli.ok("code", "apply", f"{DOC}:2", "attente")
+    result = cli.ok("code", "export", "-")
+    assert result.stdout.splitlines()[0].startswith("document,")
+    assert "attente" in result.stdout and "standard output" in result.stderr
+    assert not (tmp_path / "-").exists()

@@ -40,7 +40,6 @@ def refs(cli, *args):
     (["--where", "PROFIL=Pragmatique", "--where", "centre=sud"], [f"{E}:5", f"{N}:1", f"{N}:2"]),
     # no single agent is both social and from Sud, even where both agents are present
     (["--where", "profil=social", "--where", "centre=Sud"], []),
-    (["--where", "profil=inconnu"], []),
     (["--code", "discrédit", "--code", "attente"], []),
     (["--code", "discrédit", "--coder", "testeur"], [f"{E}:4", f"{E}:5", f"{N}:2"]),
     (["--code", "discrédit", "--exact", "--coder", "testeur"], [f"{N}:2"]),
@@ -253,3 +252,10 @@ def test_overlap_matches_brute_force(db, make_doc):
         assert [r["codes"] for r in rows] == expected
 
     check()
+
+
+def test_unknown_attribute_value_is_an_error_with_the_known_values(cli, coded):
+    result = cli("segments", "--where", "profil=inconnu")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "no agent has profil = 'inconnu'" in result.stderr
+    assert "pragmatique, social" in result.stderr

@@ -165,7 +165,9 @@ def move(
     from ..codebook.service import move_code
     from ..errors import InvalidInput
 
-    if (parent is None) == (not top):
+    if parent is not None and top:
+        raise InvalidInput("--parent and --top contradict each other", "pass only one of them")
+    if parent is None and not top:
         raise InvalidInput("say where to move the code", "pass --parent CODE or --top")
     with session(write=True) as s:
         code = move_code(s, name=name, parent=None if top else parent, coder=coder)

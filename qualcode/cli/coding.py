@@ -117,7 +117,7 @@ def code_import(
 
 @code_app.command("export")
 def code_export(
-    file: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    file: Annotated[Path, typer.Argument(help="CSV file to write (- for standard output).")],
     coder: Annotated[str | None, typer.Option("--coder", "-c",
                                               help="Only this coder's codings.")] = None,
     spans: Annotated[bool, typer.Option(
@@ -131,7 +131,8 @@ def code_export(
 
     with session() as s:
         report = export_codings_csv(s, file, coder=coder, spans=spans)
-    info(f"Wrote {report['codings']} codings to {file}.")
+    where = "standard output" if report["file"] == "-" else str(file)
+    info(f"Wrote {report['codings']} codings to {where}.")
 
 
 FORMATS = ("md", "docx", "csv")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from bisect import bisect_right
 from collections import defaultdict
 from pathlib import Path
@@ -247,6 +248,9 @@ def export_codings_csv(
         else:
             row = [doc, seg_n, code, coder_name]
         writer.writerow([neutralise(v) for v in row])
+    if str(path) == "-":  # the usual name of standard output
+        sys.stdout.write(buf.getvalue())
+        return {"file": "-", "codings": len(records), "spans": with_spans}
     try:
         Path(path).write_text(buf.getvalue(), encoding="utf-8")
     except OSError as exc:
