@@ -1,13 +1,15 @@
 """Decode file bytes: UTF-8 (with or without BOM), UTF-16/32 with BOM, Windows-1252, Latin-1.
 
-Binary content (NUL bytes without a UTF-16 shape, many control characters) is refused with a
-clear message rather than stored as garbage.
+Binary content (NUL bytes without a clear UTF-16 shape, many control characters) is refused
+with a clear message rather than stored as garbage, and so is a UTF-8 file holding a stray
+byte of another encoding: reading all of it as Windows-1252 would garble every other accent.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from ..errors import BINARY_HINT, UNICODE_HINT, InvalidInput
 
@@ -23,20 +25,60 @@ _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # Bytes where Windows-1252 and Latin-1 differ (’ œ … in Windows-1252).
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Well-formed UTF-8 sequences for the characters French text uses: U+00A0-U+017F (é è à ç œ
+# « » no-break space...), U+2000-U+206F (’ “ ” … – —) and €. Windows-1252 text does not hold
+# them by accident: they would read `Ã©`, `Å“` or `â€™` there. Accidental pairs such as `É…`
+# (C9 85, U+0245) fall outside these ranges, so a real Windows-1252 file is still read as one.
+_FRENCH_UTF8 = re.compile(rb"\xc2[\xa0-\xbf]|[\xc3-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]"
+                          rb"|\xe2\x81[\x80-\xaf]|\xe2\x82\xac")
+# BOM-less UTF-16 needs strong evidence: a NUL in the high byte of most characters.
+UTF16_MIN_BYTES = 8
+UTF16_NUL_SHARE = 0.7  # of the characters, NUL in the high byte
+UTF16_TEXT_SHARE = 0.95  # of the decoded characters, letters, digits, spaces or punctuation
 
 
 def _looks_utf16_without_bom(data: bytes) -> str | None:
-    sample = data[:4096]
-    if len(sample) < 4:
+    """``utf-16-le``/``-be`` when the bytes clearly are BOM-less UTF-16 text, else None.
+
+    Strong evidence only: an even length of at least ``UTF16_MIN_BYTES``, NUL bytes in the
+    high-byte position of most characters and almost never in the other, and a decoded sample
+    that is mostly letters, digits, spaces and punctuation. `a\\0b` is binary, not UTF-16.
+    """
+    if len(data) < UTF16_MIN_BYTES or len(data) % 2:
         return None
+    sample = data[:4096]
+    half = len(sample) // 2
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
-    half = len(sample) / 2
-    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
-        return "utf-16-le"
-    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
-        return "utf-16-be"
-    return None
+    if odd_nuls >= UTF16_NUL_SHARE * half and even_nuls <= 0.05 * half:
+        codec = "utf-16-le"
+    elif even_nuls >= UTF16_NUL_SHARE * half and odd_nuls <= 0.05 * half:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        text = sample.decode(codec, errors="strict")
+    except UnicodeDecodeError:  # a surrogate pair cut at the sample's end, or not UTF-16
+        text = sample[:-2].decode(codec, errors="replace")
+    textual = sum(1 for ch in text
+                  if ch in "\n\r\t" or unicodedata.category(ch)[0] in "LNPZ")
+    return codec if text and textual >= UTF16_TEXT_SHARE * len(text) else None
+
+
+def _mixed_utf8_error(data: bytes, error: UnicodeDecodeError, what: str) -> InvalidInput:
+    """The refusal of a UTF-8 file holding a byte of another encoding, with its place."""
+    bad = error.start
+    line_start = data.rfind(b"\n", 0, bad) + 1
+    line = data.count(b"\n", 0, bad) + 1
+    before = data[line_start:bad].decode("utf-8", errors="replace")
+    line_end = data.find(b"\n", bad)
+    after = data[bad + 1:line_end if line_end != -1 else len(data)]
+    near = (before[-20:] + "\ufffd" + after.decode("utf-8", errors="replace")[:20]).strip()
+    return InvalidInput(
+        f"{what} is UTF-8 except for byte 0x{data[bad]:02X} at line {line}, column "
+        f"{len(before) + 1} (near «{near}»): it mixes two encodings",
+        "re-save the file as UTF-8 after fixing that character, or force one encoding for the "
+        "whole file with --encoding, e.g. --encoding cp1252")
 
 
 def check_text(text: str, what: str) -> None:
@@ -81,7 +123,9 @@ def decode_bytes(
     try:
         text = data.decode("utf-8")
         label = "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if _FRENCH_UTF8.search(data):
+            raise _mixed_utf8_error(data, exc, what) from None
         # The two agree outside 0x80-0x9F: without such bytes the file is plain Latin-1.
         if _CP1252_UNDEFINED.search(data) or not _C1_BYTES.search(data):
             text, label = data.decode("latin-1"), "latin-1"
