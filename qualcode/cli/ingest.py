@@ -77,6 +77,11 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
         if r.linked:
             out.print(f"{r.document} is unchanged; now also linked to {', '.join(r.linked)}",
                       markup=False, soft_wrap=True)
+        if r.not_applied:
+            out.print(f"{r.document} is unchanged and already in the corpus as {r.kind} "
+                      f"(read as {r.encoding}); not applied: {', '.join(r.not_applied)} (to "
+                      "re-read it with other options, ingest it again with --replace; its "
+                      "codings are kept)", markup=False, soft_wrap=True)
         for group in r.duplicates:
             out.print(f"warning: {r.document}: segments {', '.join(map(str, group))} are the same "
                  "paragraph (kept; they count several times)", markup=False, soft_wrap=True)

@@ -4,12 +4,15 @@ A file is read and segmented outside the database (pure readers in ``qualcode.in
 stored in one write transaction: a failed file leaves nothing, the other files still go in.
 The same name with the same bytes (sha256) is ``unchanged``; changed bytes are refused unless
 ``replace``, which moves every coding to the same quoted text in the new version (or refuses,
-listing the codings it cannot place).
+listing the codings it cannot place). Options that would read unchanged bytes differently
+(``kind``, ``encoding``, ``interviewers``, agents as speaker names) are applied only with
+``replace``; without it the result lists them in ``not_applied``.
 """
 
 from __future__ import annotations
 
 import bisect
+import codecs
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,6 +54,8 @@ class IngestResult:
     duplicates: list[list[int]] = field(default_factory=list)
     moved_codings: int = 0
     linked: list[str] = field(default_factory=list)  # agents newly linked to an unchanged file
+    # Options given for an unchanged file that would change it, not applied without --replace.
+    not_applied: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"document": self.document, "status": self.status,
@@ -120,6 +125,12 @@ def ingest_paths(
     """Ingest files and folders, each file in its own transaction; never raises per file."""
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidInput(f"unknown encoding {encoding!r}",
+                               "use e.g. utf-8, cp1252, latin-1 or utf-16") from None
     batch = batch or collect_files(paths)
     results = list(batch.errors)
     with db.session() as s:
@@ -127,14 +138,10 @@ def ingest_paths(
     known = {name: row[0] for name, row in stored.items()}
     total = len(batch.files)
     options = {"kind": kind, "agents": tuple(agents), "replace": replace, "coder": coder}
-    for i, (path, name, prepared) in enumerate(
-            _prepared(batch.files, known, encoding, tuple(interviewers)), 1):
-        if prepared.parsed is None and prepared.error is None and name in stored:
-            _hash, count, words, enc, doc_kind = stored[name]
-            result = IngestResult(name, str(path), "unchanged", count, words, enc, doc_kind)
-            if agents:  # --agent forgotten the first time: link now, the text stays as it is
-                result.linked = _link_agents(db, name, agents)
-            results.append(result)
+    reading = _Reading(encoding, tuple(interviewers), tuple(agents))
+    for i, (path, name, prepared) in enumerate(_prepared(batch.files, known, reading), 1):
+        if prepared.error is None and name in stored and prepared.same_bytes:
+            results.append(_same_bytes(db, path, name, prepared, reading, options))
         else:
             results.append(_store_one(db, path, name, prepared, known, options))
         if progress is not None:
@@ -142,30 +149,48 @@ def ingest_paths(
     return results
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """The options that change how a file is read (not only how it is stored)."""
+
+    encoding: str | None = None
+    interviewers: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()  # speaker names a label may hold alone on its line
+
+    def __bool__(self) -> bool:
+        return bool(self.encoding or self.interviewers or self.agents)
+
+
 @dataclass
 class _Prepared:
-    """A file read, hashed and (unless known unchanged) parsed, or the error doing it."""
+    """A file read, hashed and (unless known unchanged) parsed, or the error doing it.
+
+    An unchanged file (``same_bytes``) is parsed only when reading options were given, to
+    tell whether they would change the stored document.
+    """
 
     content_hash: str = ""
     parsed: Parsed | None = None
     error: BaseException | None = None
+    same_bytes: bool = False
 
 
-def _prepare(path: Path, name: str, known: dict[str, str], encoding: str | None,
-             interviewers: tuple[str, ...]) -> _Prepared:
+def _prepare(path: Path, name: str, known: dict[str, str], reading: _Reading) -> _Prepared:
     try:
         data = read_file_bytes(path)
         content_hash = sha256_bytes(data)
-        if known.get(name) == content_hash:
-            return _Prepared(content_hash)
-        parsed = parse_bytes(data, path, encoding=encoding, interviewers=interviewers)
-        return _Prepared(content_hash, parsed)
+        same = known.get(name) == content_hash
+        if same and not reading:
+            return _Prepared(content_hash, same_bytes=True)
+        parsed = parse_bytes(data, path, encoding=reading.encoding,
+                             interviewers=reading.interviewers, names=reading.agents)
+        return _Prepared(content_hash, parsed, same_bytes=same)
     except Exception as exc:  # handed to the writer, which reports it for this file only
         return _Prepared(error=exc)
 
 
-def _prepared(files: list[tuple[Path, str]], known: dict[str, str], encoding: str | None,
-              interviewers: tuple[str, ...]) -> Iterator[tuple[Path, str, _Prepared]]:
+def _prepared(files: list[tuple[Path, str]], known: dict[str, str],
+              reading: _Reading) -> Iterator[tuple[Path, str, _Prepared]]:
     """Read and parse files in a helper thread, a few files ahead of the writer.
 
     The writer spends much of its time waiting for SQLite to write (the GIL is released
@@ -174,21 +199,20 @@ def _prepared(files: list[tuple[Path, str]], known: dict[str, str], encoding: st
     """
     if len(files) < 2:
         for path, name in files:
-            yield path, name, _prepare(path, name, known, encoding, interviewers)
+            yield path, name, _prepare(path, name, known, reading)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualcode-parse") as pool:
         pending: deque[tuple[Path, str, Future[_Prepared]]] = deque()
         queue = iter(files)
         for path, name in queue:
-            pending.append((path, name, pool.submit(_prepare, path, name, known, encoding,
-                                                    interviewers)))
+            pending.append((path, name, pool.submit(_prepare, path, name, known, reading)))
             if len(pending) >= PREFETCH:
                 break
         while pending:
             path, name, future = pending.popleft()
             for next_path, next_name in queue:
                 pending.append((next_path, next_name, pool.submit(
-                    _prepare, next_path, next_name, known, encoding, interviewers)))
+                    _prepare, next_path, next_name, known, reading)))
                 break
             yield path, name, future.result()
 
@@ -215,6 +239,84 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
     except Exception as exc:  # one broken file must not stop a batch of hundreds
         return IngestResult(name, str(path), "error",
                             error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, reading: _Reading,
+                options: dict[str, Any]) -> IngestResult:
+    """A file whose bytes are already stored under ``name``.
+
+    Without options that change it: ``unchanged`` (an --agent forgotten the first time is
+    linked now). Options that would change it (another kind, or an encoding, interviewer label
+    or agent name that reads other text or turns) are applied only with ``replace``, keeping
+    the codings; otherwise the result names them in ``not_applied``.
+    """
+    kind, agents, replace = options["kind"], options["agents"], options["replace"]
+    try:
+        with db.session(write=True) as s:
+            doc = s.scalar(select(Document).where(Document.name == name))
+            assert doc is not None
+            parsed = prepared.parsed
+            new_text = new_turns = new_encoding = False
+            new_kind = kind or doc.kind
+            if parsed is not None:
+                new_text = parsed.text != doc.text
+                new_turns = (_segment_rows(parsed.segments)
+                             != _segment_rows(s.scalars(select(Segment).where(
+                                 Segment.document_id == doc.id).order_by(Segment.n))))
+                new_encoding = parsed.encoding != doc.encoding
+                new_kind = kind or _replace_kind(s, doc, parsed)
+            reads_otherwise = new_text or new_turns or new_encoding
+            if replace and parsed is not None and (new_text or new_turns):
+                return store(s, name=name, parsed=parsed, content_hash=prepared.content_hash,
+                             source_path=str(path), reread=True, **options)
+            if replace and (new_encoding or new_kind != doc.kind):
+                # Same text and turns: only the kind or the encoding's name change, in place.
+                doc.kind = new_kind
+                if parsed is not None:
+                    doc.encoding = parsed.encoding
+                s.add(doc)
+                if agents:
+                    from .agents import link_document_agents
+
+                    link_document_agents(s, doc, list(agents))
+                result = _unchanged(s, name, path)
+                result.status = "replaced"
+                return result
+            result = _unchanged(s, name, path)
+            if kind and kind != doc.kind:
+                result.not_applied.append(f"--kind {kind}")
+            if reads_otherwise:
+                if reading.encoding:
+                    result.not_applied.append(f"--encoding {reading.encoding}")
+                result.not_applied += [f"--interviewer {label}"
+                                       for label in reading.interviewers]
+                if agents and not reading.encoding and not reading.interviewers:
+                    result.not_applied.append("--agent as a speaker label")
+        if agents:  # --agent forgotten the first time: link now, the text stays as it is
+            result.linked = _link_agents(db, name, agents)
+        return result
+    except QualcodeError as exc:
+        message = str(exc)
+        if not message.startswith((name, path.name, str(path))):
+            message = f"{name}: {message}"
+        return IngestResult(name, str(path), "error", error=message)
+
+
+def _segment_rows(segments: Iterable[Any]) -> list[tuple[Any, ...]]:
+    return [(g.start, g.end, g.speaker, bool(g.is_interviewer), g.time_start, g.time_end)
+            for g in segments]
+
+
+def _replace_kind(session: Session, doc: Document, parsed: Parsed) -> str:
+    """The kind a re-read document gets without --kind: the front matter's, else the stored
+    one when it was chosen by hand, else the automatic one again (interview when turns)."""
+    if parsed.meta.get("kind"):
+        return str(parsed.meta["kind"])
+    had_turns = session.scalar(select(func.count()).where(
+        Segment.document_id == doc.id, Segment.speaker.is_not(None))) or 0
+    if doc.kind != ("interview" if had_turns else "document"):
+        return doc.kind
+    return "interview" if parsed.has_turns else "document"
 
 
 def _link_agents(db: Database, name: str, agents: Sequence[str]) -> list[str]:
@@ -261,14 +363,18 @@ def store(
     agents: Sequence[str] = (),
     replace: bool = False,
     coder: str | None = None,
+    reread: bool = False,
 ) -> IngestResult:
-    """Store one parsed file under ``name`` (the caller's transaction commits)."""
+    """Store one parsed file under ``name`` (the caller's transaction commits).
+
+    ``reread`` replaces a document even when its bytes are unchanged (other reading options).
+    """
     doc_kind = kind or parsed.meta.get("kind") or ("interview" if parsed.has_turns
                                                    else "document")
     doc_agents = list(dict.fromkeys([*agents, *as_list(parsed.meta.get("agents"))]))
     existing = session.scalar(select(Document).where(Document.name == name))
     moved = 0
-    if existing is not None and existing.content_hash == content_hash:
+    if existing is not None and existing.content_hash == content_hash and not reread:
         return _unchanged(session, name, Path(source_path))
     if existing is None:
         doc = add_document(
@@ -281,6 +387,7 @@ def store(
                        "pass --replace to replace it (its codings move to the new text)")
     else:
         doc = existing
+        doc_kind = kind or _replace_kind(session, doc, parsed)
         moved = replace_document(session, doc, parsed, kind=doc_kind,
                                  content_hash=content_hash, source_path=source_path,
                                  agents=doc_agents, coder=coder)

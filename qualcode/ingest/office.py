@@ -70,17 +70,20 @@ def odt_paragraphs(data: bytes, what: str) -> list[str]:
     return out
 
 
-def _parsed(paragraphs: list[str], fmt: str, interviewers: tuple[str, ...]) -> Parsed:
+def _parsed(paragraphs: list[str], fmt: str, interviewers: tuple[str, ...],
+            names: tuple[str, ...] = ()) -> Parsed:
     raw = "\n\n".join(p for p in paragraphs if p.strip())
-    text, segments = segment_text(raw, interviewers)
+    text, segments = segment_text(raw, interviewers, names=names)
     return Parsed(text, segments, fmt, "utf-8")
 
 
 def read_docx(data: bytes, *, what: str, encoding: str | None = None,
-              interviewers: tuple[str, ...] = (), fmt: str = "docx") -> Parsed:
-    return _parsed(docx_paragraphs(data, what), fmt, interviewers)
+              interviewers: tuple[str, ...] = (), fmt: str = "docx",
+              names: tuple[str, ...] = ()) -> Parsed:
+    return _parsed(docx_paragraphs(data, what), fmt, interviewers, names)
 
 
 def read_odt(data: bytes, *, what: str, encoding: str | None = None,
-             interviewers: tuple[str, ...] = (), fmt: str = "odt") -> Parsed:
-    return _parsed(odt_paragraphs(data, what), fmt, interviewers)
+             interviewers: tuple[str, ...] = (), fmt: str = "odt",
+             names: tuple[str, ...] = ()) -> Parsed:
+    return _parsed(odt_paragraphs(data, what), fmt, interviewers, names)

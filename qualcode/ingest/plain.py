@@ -80,16 +80,22 @@ def split_front_matter(text: str, what: str, strict: bool = True) -> tuple[dict[
 
 
 def parse_plain(text: str, what: str = "the file", interviewers: tuple[str, ...] = (),
-                fmt: str = "txt", encoding: str = "utf-8") -> Parsed:
-    """Decoded text -> Parsed (front matter, turns or paragraphs)."""
+                fmt: str = "txt", encoding: str = "utf-8", names: tuple[str, ...] = ()) -> Parsed:
+    """Decoded text -> Parsed (front matter, turns or paragraphs).
+
+    ``names`` (the agents given with --agent) and the front matter's `agents` are speaker
+    names that count as labels when alone on their line.
+    """
     meta, body = split_front_matter(clean(text), what, strict=fmt == "md")
     labels = (*interviewers, *as_list(meta.get("interviewer")),
               *as_list(meta.get("interviewers")))
-    stored, segments = segment_text(body, labels)
+    speakers = (*names, *as_list(meta.get("agents")))
+    stored, segments = segment_text(body, labels, names=speakers)
     return Parsed(stored, segments, fmt, encoding, meta)
 
 
 def read(data: bytes, *, what: str, encoding: str | None = None,
-         interviewers: tuple[str, ...] = (), fmt: str = "txt") -> Parsed:
+         interviewers: tuple[str, ...] = (), fmt: str = "txt",
+         names: tuple[str, ...] = ()) -> Parsed:
     text, used = decode_bytes(data, what, encoding)
-    return parse_plain(text, what, interviewers, fmt, used)
+    return parse_plain(text, what, interviewers, fmt, used, names)

@@ -38,13 +38,17 @@ def reader_for(path: Path) -> tuple[Reader, str]:
 
 
 def parse_bytes(data: bytes, path: Path, *, encoding: str | None = None,
-                interviewers: tuple[str, ...] = ()) -> Parsed:
-    """Bytes of ``path`` -> Parsed; empty or segment-less content is an error."""
+                interviewers: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> Parsed:
+    """Bytes of ``path`` -> Parsed; empty or segment-less content is an error.
+
+    ``names`` are the agents given for the file (speaker names a label may hold alone).
+    """
     reader, fmt = reader_for(path)
     what = path.name
     if not data.strip():
         raise InvalidInput(f"{what} is empty", "check that the file was saved completely")
-    parsed = reader(data, what=what, encoding=encoding, interviewers=interviewers, fmt=fmt)
+    parsed = reader(data, what=what, encoding=encoding, interviewers=interviewers, fmt=fmt,
+                    names=names)
     if not parsed.segments:
         raise InvalidInput(f"{what} holds no text", "check that the file was saved completely")
     return parsed
@@ -70,7 +74,7 @@ def read_file_bytes(path: Path) -> bytes:
 
 
 def read_path(path: Path, *, encoding: str | None = None,
-              interviewers: tuple[str, ...] = ()) -> Parsed:
+              interviewers: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> Parsed:
     reader_for(path)
     data = read_file_bytes(path)
-    return parse_bytes(data, path, encoding=encoding, interviewers=interviewers)
+    return parse_bytes(data, path, encoding=encoding, interviewers=interviewers, names=names)

@@ -95,7 +95,8 @@ def cues_to_turns(cues, interviewers: tuple[str, ...]) -> list[Turn]:  # noqa: A
 
 
 def read(data: bytes, *, what: str, encoding: str | None = None,
-         interviewers: tuple[str, ...] = (), fmt: str = "vtt") -> Parsed:
+         interviewers: tuple[str, ...] = (), fmt: str = "vtt",
+         names: tuple[str, ...] = ()) -> Parsed:
     text, used = decode_bytes(data, what, encoding)
     if fmt == "vtt" and not text.lstrip("\ufeff").startswith("WEBVTT"):
         raise InvalidInput(f"{what} does not start with WEBVTT",
@@ -106,5 +107,6 @@ def read(data: bytes, *, what: str, encoding: str | None = None,
 
 
 def read_srt(data: bytes, *, what: str, encoding: str | None = None,
-             interviewers: tuple[str, ...] = (), fmt: str = "srt") -> Parsed:
+             interviewers: tuple[str, ...] = (), fmt: str = "srt",
+             names: tuple[str, ...] = ()) -> Parsed:
     return read(data, what=what, encoding=encoding, interviewers=interviewers, fmt=fmt)

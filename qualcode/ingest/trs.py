@@ -45,7 +45,8 @@ def _voices(turn) -> list[list[str]]:  # noqa: ANN001
 
 
 def read(data: bytes, *, what: str, encoding: str | None = None,
-         interviewers: tuple[str, ...] = (), fmt: str = "trs") -> Parsed:
+         interviewers: tuple[str, ...] = (), fmt: str = "trs",
+         names: tuple[str, ...] = ()) -> Parsed:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
 
