@@ -165,3 +165,78 @@ def test_review_shows_a_best_guess_and_the_shared_words(cli, db, make_doc):
     assert "best guess" in out
     assert "shares tableau, bord, chef" in out
     assert statuses(db) == {1: "pending"}
+
+
+def test_two_coders_at_once_the_first_decision_stands(db, pending):
+    """gina and hugo load the same queue; gina accepts, then hugo's reject of the same
+    suggestion is not recorded (checked inside hugo's write transaction)."""
+    from qualcode.suggest.review import AlreadyDecided
+
+    gina, hugo = Review(db, coder="gina"), Review(db, coder="hugo")
+    seen_by_gina, seen_by_hugo = gina.queue(), hugo.queue()
+    gina.decide(seen_by_gina[0], "accept")
+    with pytest.raises(AlreadyDecided) as exc:
+        hugo.decide(seen_by_hugo[0], "reject")
+    assert str(exc.value) == ("culture du chiffre on e:2 was already accepted by gina in the "
+                              "meantime")
+    assert statuses(db)[2] == "accepted"
+    assert codings(db) == [(2, "suggestion", "gina")]
+    with db.session() as s:
+        assert s.scalar(select(Coder.name).join(
+            Suggestion, Suggestion.decided_by == Coder.id).where(Suggestion.status ==
+                                                                  "accepted")) == "gina"
+    assert hugo.history == [] and hugo.done == 0
+    hugo.decide(seen_by_hugo[1], "reject")  # the next one is hugo's
+    assert statuses(db) == {2: "accepted", 3: "rejected", 1: "pending"}
+
+
+def test_review_cli_says_another_coder_decided_and_moves_on(cli, db, pending, monkeypatch):
+    """While hugo looks at the first suggestion, gina accepts it: hugo's `r` records nothing,
+    one line says who decided what, and the review goes on to the next one."""
+    from qualcode.cli import keys
+
+    keys_pressed = iter(["r", "r", "q"])
+
+    def read_key(prompt):
+        if read_key.first:
+            read_key.first = False
+            gina = Review(db, coder="gina")
+            gina.decide(gina.queue()[0], "accept")
+        return next(keys_pressed, "q")
+
+    read_key.first = True
+    monkeypatch.setattr(keys, "read_key", read_key)
+    result = cli.ok("review", "--coder", "hugo")
+    assert ("Not recorded: culture du chiffre on e:2 was already accepted by gina in the "
+            "meantime.") in result.stderr
+    assert statuses(db) == {2: "accepted", 3: "rejected", 1: "pending"}
+    assert codings(db) == [(2, "suggestion", "gina")]
+    assert ("Reviewed 1 of 3: 0 accepted, 1 rejected, 0 skipped; 1 decided by another coder "
+            "meanwhile; 1 left.") in result.stderr
+
+
+def test_undo_never_reverts_another_coders_later_decision(db, pending):
+    from qualcode.suggest.review import AlreadyDecided
+
+    ana = Review(db, coder="ana")
+    ana.decide(ana.queue()[0], "skip")
+    gina = Review(db, coder="gina", include_skipped=True)
+    item = next(it for it in gina.queue() if it.n == 2)
+    gina.decide(item, "accept")
+    with pytest.raises(AlreadyDecided, match="already accepted by gina"):
+        ana.undo()
+    assert statuses(db)[2] == "accepted"
+    assert codings(db) == [(2, "suggestion", "gina")]
+
+
+def test_review_of_a_code_whose_suggestions_are_all_decided_says_so(cli, db, pending):
+    cli.ok("review", "--coder", "ana", input="a\nr\ns\n")
+    result = cli.ok("review", "--code", "culture du chiffre", input="a\n")
+    assert ("Nothing to review: all 3 suggestions of culture du chiffre are decided "
+            "(1 accepted, 1 rejected, 1 skipped); ask the skipped ones again with --skipped."
+            ) in result.stderr
+    assert "run `qualcode suggest` first" not in result.stderr
+    with db.session(write=True) as s:
+        s.add(Code(name="autre", norm_name="autre"))
+    assert ("Nothing to review: no suggestion of autre yet; run `qualcode suggest` first."
+            in cli.ok("review", "--code", "autre").stderr)

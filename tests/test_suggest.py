@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from qualcode.codebook.lookup import code_key
-from qualcode.models import Code, Coder, Coding, Segment, Suggestion
+from qualcode.models import Code, Coder, Coding, Document, Segment, Suggestion
 from qualcode.suggest import analysis_cache, pipeline
 from qualcode.suggest import keywords as kwmod
 from qualcode.suggest.analysis_cache import fast_fold
@@ -343,8 +343,10 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
 def test_suggest_rejects_bad_min_score_and_unknown_code(nlp, cli, db, make_doc):
     add_code(db, "déqualification", ["déqualifier"])
     make_doc("e", [(None, "On nous a déqualifiés.")], kind="observation")
-    bad = cli("suggest", "--min-score", "2")
-    assert bad.exit_code == 1 and "between 0 and 1" in bad.stderr
+    # out of range is a usage error (exit 2, like any bad option), not a failure (exit 1)
+    for value in ("2", "-0.5"):
+        bad = cli("suggest", "--min-score", value)
+        assert bad.exit_code == 2 and "--min-score" in bad.stderr, value
     unknown = cli("suggest", "--code", "absent")
     assert unknown.exit_code == 1 and "unknown code" in unknown.stderr
 
@@ -563,3 +565,50 @@ def test_evaluation_never_sees_the_test_documents_codings(nlp, db, make_doc):
         assert np.array_equal(before, after)  # not a single score moved
     # the same change is seen when document c trains: the test is not blind
     assert not np.allclose(from_c1, from_c2)
+
+
+def test_suggest_help_says_which_coder_evaluate_uses(cli):
+    """`--coder` only matters with --evaluate, whose default is the coder with most codings
+    (not $QUALCODE_CODER)."""
+    out = " ".join(cli.ok("suggest", "--help").stdout.split())
+    assert "default: the coder with most codings" in out
+    assert "QUALCODE_CODER" not in out
+
+
+def test_a_run_without_interviewer_removes_pending_interviewer_suggestions(nlp, cli, db,
+                                                                           make_doc):
+    """`suggest --interviewer` then `suggest`: the pending suggestions on interviewer turns
+    leave the queue (in the run's documents only), decided ones stay, and the run says how
+    many it removed."""
+    add_code(db, "déqualification", ["déqualifier"])
+    make_doc("a", [("E", "On vous a déqualifiés, vous trouvez ?"),
+                   ("Sophie", "Oui, on nous a déqualifiés."),
+                   ("E", "Déqualifiés comment, concrètement ?"),
+                   ("E", "Et vos collègues, déqualifiés aussi ?")])
+    make_doc("b", [("E", "Vous vous sentez déqualifiée ?"),
+                   ("Karim", "Pas moi, mais les autres sont déqualifiés.")])
+
+    def pending_on(doc):
+        with db.session() as s:
+            return sorted(n for n, status, who in s.execute(
+                select(Segment.n, Suggestion.status, Segment.is_interviewer)
+                .join(Segment, Segment.id == Suggestion.segment_id)
+                .join(Document, Document.id == Segment.document_id)
+                .where(Document.name == doc)) if status == "pending" and who)
+
+    cli.ok("suggest", "--interviewer", "--min-score", "0.2")
+    assert pending_on("a") == [1, 3, 4] and pending_on("b") == [1]
+    with db.session(write=True) as s:  # one interviewer suggestion of `a` was rejected
+        sug = s.scalar(select(Suggestion).join(Segment).join(Document).where(
+            Document.name == "a", Segment.n == 4))
+        sug.status = "rejected"
+    result = cli.ok("suggest", "a", "--min-score", "0.2")
+    assert "Removed 2 pending suggestions on interviewer turns" in result.stderr
+    assert pending_on("a") == [] and pending_on("b") == [1]  # b was not in this run
+    with db.session() as s:
+        assert s.scalar(select(func.count(Suggestion.id)).where(
+            Suggestion.status == "rejected")) == 1
+    result = cli.ok("suggest", "--min-score", "0.2")
+    assert "Removed 1 pending suggestion on interviewer turns" in result.stderr
+    assert pending_on("b") == []
+    assert "interviewer turns" not in cli.ok("suggest", "--min-score", "0.2").stderr

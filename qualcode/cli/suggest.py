@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..suggest.review import Item
 
 MinScoreOpt = Annotated[float, typer.Option(
-    "--min-score", help="Keep suggestions scoring at least this (0-1).")]
+    "--min-score", min=0.0, max=1.0, help="Keep suggestions scoring at least this (0-1).")]
 CodeFilter = Annotated[list[str] | None, typer.Option(
     "--code", help="Only this code and its sub-codes (repeatable).")]
 
@@ -27,7 +27,9 @@ def suggest(
     evaluate: Annotated[bool, typer.Option(
         "--evaluate", help="Measure precision/recall/F1 against a coder's codings instead.")]
     = False,
-    coder: CoderOpt = None,
+    coder: Annotated[str | None, typer.Option(
+        "--coder", "-c", help="With --evaluate: the coder whose codings are the reference "
+        "(default: the coder with most codings).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Compute and store code suggestions with their evidence (never codings).
@@ -56,6 +58,10 @@ def suggest(
     info(f"{len(rows)} suggestions on {stats['segments']} segments "
          f"({stats['parsed']} texts parsed, {stats['cached']} from the cache). "
          "Review them with `qualcode review`.")
+    if stats.get("interviewer_removed"):
+        n = stats["interviewer_removed"]
+        info(f"Removed {n} pending suggestion{'s' if n != 1 else ''} on interviewer turns "
+             "(left by an earlier `suggest --interviewer`; add --interviewer to keep them).")
     if not rows and stats["segments"]:
         # A young codebook: single keyword hits score below the default threshold.
         info(f"No suggestion reached --min-score {min_score}. With few keywords or examples per "
@@ -167,10 +173,13 @@ def review(
     queue = loop.queue()
     out = console()
     if not queue:
-        info("Nothing to review: run `qualcode suggest` first.")
+        info(_nothing_to_review(loop, skipped))
         return
+    from ..suggest.review import AlreadyDecided
+
     total = len(queue)
     counts = {"accept": 0, "reject": 0, "skip": 0}
+    taken = 0  # decided by another coder while this review ran
     while True:
         if not queue:
             # the last decision can still be undone before leaving
@@ -184,15 +193,24 @@ def review(
         if key in ("a", "r", "s") and queue:
             from ..suggest.review import ACTIONS
 
-            loop.decide(item, ACTIONS[key])
-            counts[ACTIONS[key]] += 1
             queue.pop(0)
+            try:
+                loop.decide(item, ACTIONS[key])
+            except AlreadyDecided as exc:
+                taken += 1
+                info(f"Not recorded: {exc}.")
+                continue
+            counts[ACTIONS[key]] += 1
             if loop.due() and queue:
                 info(f"Learning from your {loop.done} decisions…")
                 loop.retrain()
                 queue = loop.queue()
         elif key == "u":
-            last = loop.undo()
+            try:
+                last = loop.undo()
+            except AlreadyDecided as exc:
+                info(f"Cannot undo: {exc}; that decision stands.")
+                continue
             if last is None:
                 info("Nothing to undo in this review.")
             else:
@@ -205,8 +223,30 @@ def review(
         else:
             info(HELP)
     left = len(queue)
+    others = f"; {taken} decided by another coder meanwhile" if taken else ""
     info(f"Reviewed {loop.done} of {total}: {counts['accept']} accepted, {counts['reject']} "
-         f"rejected, {counts['skip']} skipped; {left} left.")
+         f"rejected, {counts['skip']} skipped{others}; {left} left.")
+
+
+def _nothing_to_review(loop: Any, skipped: bool) -> str:
+    """Why the queue is empty: no suggestion at all, or every one already decided."""
+    from ..suggest.review import status_counts
+
+    with loop.db.session() as s:
+        counts = status_counts(s, code=loop.code)
+    what = f"of {loop.code} " if loop.code else ""
+    if not counts:
+        return f"Nothing to review: no suggestion {what}yet; run `qualcode suggest` first."
+    pending = counts.pop("pending", 0)
+    decided = sum(counts.values())
+    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    line = (f"Nothing to review: the one suggestion {what}is decided ({detail})" if decided == 1
+            else f"Nothing to review: all {decided} suggestions {what}are decided ({detail})")
+    if pending:  # pending ones whose segment got the code by hand meanwhile
+        line += f"; {pending} more are on segments already coded with their code"
+    if counts.get("skipped") and not skipped:
+        line += "; ask the skipped ones again with --skipped"
+    return line + "."
 
 
 def show_item(out: Any, item: Item, done: int, remaining: int) -> None:

@@ -6,6 +6,10 @@ coder), reject, skip (never a negative answer: it only moves the suggestion out 
 queue), undo (reverts the last decision of this review exactly, including the coding it
 created). Every decision is its own audited transaction, so an interrupted review loses
 nothing and resumes where it stopped: decided suggestions are not asked again.
+
+Several coders may review at once: a decision is recorded only if the suggestion is still in
+the state its reviewer saw (checked inside the decision's own write transaction); otherwise
+`AlreadyDecided` says who decided it and how, and nothing changes.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from ..audit import audited
 from ..codebook.lookup import get_code
 from ..corpus.coders import get_or_create_coder
 from ..db import Database
-from ..errors import QualcodeError
-from ..models import Code, Coding, Document, Segment, Suggestion, utcnow
+from ..errors import Conflict, QualcodeError
+from ..models import Code, Coder, Coding, Document, Segment, Suggestion, utcnow
 from .scoring import DEFAULT_MIN_SCORE
 
 ACTIONS = {"a": "accept", "r": "reject", "s": "skip"}
@@ -40,6 +44,8 @@ class Item:
     colour: str | None
     score: float
     evidence: dict[str, Any]
+    status: str = "pending"  # the state the reviewer saw
+    decided_by: int | None = None
 
     @property
     def ref(self) -> str:
@@ -53,6 +59,16 @@ class Item:
             if 0 <= s < e <= len(self.text):
                 out.append((s, e, bool(m.get("negated"))))
         return out
+
+
+class AlreadyDecided(Conflict):
+    """Another coder decided the suggestion since the reviewer saw it; nothing was recorded."""
+
+    def __init__(self, item: Item, status: str, coder: str | None) -> None:
+        self.item, self.status, self.coder = item, status, coder
+        who = f" by {coder}" if coder else ""
+        super().__init__(f"{item.code} on {item.ref} was already {status}{who} in the "
+                         "meantime")
 
 
 @dataclass
@@ -85,9 +101,18 @@ def load_queue(session: Any, *, code: str | None = None, threshold: float = DEFA
         if (seg.id, c.id) in coded:
             continue
         items.append(Item(sug.id, doc_name, seg.n, seg.start, doc_text[seg.start:seg.end],
-                          seg.speaker, c.name, c.colour, sug.score, sug.evidence or {}))
+                          seg.speaker, c.name, c.colour, sug.score, sug.evidence or {},
+                          sug.status, sug.decided_by))
     items.sort(key=lambda it: (abs(it.score - threshold), it.document, it.n, it.code))
     return items
+
+
+def status_counts(session: Any, *, code: str | None = None) -> dict[str, int]:
+    """Number of suggestions per status (of ``code`` only when given)."""
+    stmt = select(Suggestion.status, func.count(Suggestion.id)).group_by(Suggestion.status)
+    if code:
+        stmt = stmt.where(Suggestion.code_id == get_code(session, code).id)
+    return {status: n for status, n in session.execute(stmt)}
 
 
 @dataclass
@@ -128,10 +153,12 @@ class Review:
         if action not in STATUS:
             raise QualcodeError(f"unknown decision {action!r}", "accept, reject or skip")
         with self.db.session(write=True) as s:
-            sug = s.get(Suggestion, item.suggestion_id)
+            sug = _locked(s, item.suggestion_id)
             if sug is None:
                 raise QualcodeError("this suggestion no longer exists",
                                     "run `qualcode suggest` again")
+            if (sug.status, sug.decided_by) != (item.status, item.decided_by):
+                raise AlreadyDecided(item, sug.status, _coder_name(s, sug.decided_by))
             coder = get_or_create_coder(s, self.coder)
             decision = Decision(sug.id, action, (sug.status, sug.decided_by, sug.decided_at),
                                 item=item)
@@ -167,8 +194,21 @@ class Review:
             return None
         last = self.history.pop()
         summary = f"undo {last.action} of suggestion {last.suggestion_id}"
-        with self.db.session(write=True) as s, audited(
-                s, action="suggestion undo", coder=self.coder, summary=summary):
+        with self.db.session(write=True) as s:
+            sug = _locked(s, last.suggestion_id)
+            coder = get_or_create_coder(s, self.coder)
+            if sug is not None and (sug.status, sug.decided_by) != (STATUS[last.action],
+                                                                     coder.id):
+                # another coder decided it again after us: their decision stands (and ours
+                # still counts as made)
+                assert last.item is not None  # decide() always keeps it
+                raise AlreadyDecided(last.item, sug.status, _coder_name(s, sug.decided_by))
+            self._revert(s, last, summary)
+        self.done -= 1
+        return last
+
+    def _revert(self, s: Any, last: Decision, summary: str) -> None:
+        with audited(s, action="suggestion undo", coder=self.coder, summary=summary):
             if last.coding_id is not None:
                 coding = s.get(Coding, last.coding_id)
                 if coding is not None:
@@ -177,5 +217,14 @@ class Review:
             if sug is not None:
                 sug.status, sug.decided_by, sug.decided_at = last.before
                 s.add(sug)
-        self.done -= 1
-        return last
+
+
+def _locked(s: Any, suggestion_id: int) -> Suggestion | None:
+    """The suggestion as it is now, row-locked until the transaction ends (PostgreSQL; on
+    SQLite the write transaction already holds the database lock from its BEGIN)."""
+    return s.scalar(select(Suggestion).where(Suggestion.id == suggestion_id)
+                    .with_for_update().execution_options(populate_existing=True))
+
+
+def _coder_name(s: Any, coder_id: int | None) -> str | None:
+    return s.scalar(select(Coder.name).where(Coder.id == coder_id)) if coder_id else None

@@ -374,8 +374,11 @@ def suggest(
     A pending suggestion gets the new score and evidence (or is removed when it falls under
     ``min_score``); an accepted, rejected or skipped one keeps its status. Segments already
     coded with a code (by anyone) get no suggestion for it. Interviewer turns are left out
-    unless ``include_interviewer``. No coding is ever created. ``refresh_only`` rescores the
-    pending suggestions and adds or removes none (the review loop's retraining).
+    unless ``include_interviewer``; a run that leaves them out also removes the pending
+    suggestions an earlier `--interviewer` run left on them, for its documents and codes
+    (decided ones stay; ``stats["interviewer_removed"]`` counts them). No coding is ever
+    created. ``refresh_only`` rescores the pending suggestions and adds or removes none (the
+    review loop's retraining).
     """
     if not 0.0 <= min_score <= 1.0:
         raise QualcodeError(f"--min-score must lie between 0 and 1, not {min_score}")
@@ -454,10 +457,31 @@ def suggest(
                                     scorer=bindparam("scorer")), updates)
         if deletes:
             session.execute(delete(table).where(table.c.id.in_(deletes)))
+    removed = 0
+    if not include_interviewer and not refresh_only:
+        removed = _drop_interviewer_pending(session, doc_ids, wanted)
     if stats is not None:
         stats.update({"segments": total, "parsed": store.parsed, "cached": store.read,
-                      "suggestions": len(out), "learned": engine.check})
+                      "suggestions": len(out), "learned": engine.check,
+                      "interviewer_removed": removed})
     return out
+
+
+def _drop_interviewer_pending(session: Session, doc_ids: Sequence[int] | None,
+                              code_ids: Sequence[int]) -> int:
+    """Remove the pending suggestions on interviewer turns (of these documents, or all, and
+    these codes): a run without `--interviewer` must not leave an earlier run's ones in the
+    review queue. Returns how many were removed."""
+    stmt = (select(Suggestion.id).join(Segment, Segment.id == Suggestion.segment_id)
+            .where(Suggestion.status == "pending", Segment.is_interviewer.is_(True),
+                   Suggestion.code_id.in_(list(code_ids))))
+    if doc_ids is not None:
+        stmt = stmt.where(Segment.document_id.in_(list(doc_ids)))
+    n = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if n:
+        table = Suggestion.__table__
+        session.execute(delete(table).where(table.c.id.in_(stmt.scalar_subquery())))
+    return n
 
 
 @contextmanager
