@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .db import open_db
-from .errors import InvalidInput
+from .db import Database, checkpoint, get_engine, open_db, resolve_url
+from .errors import AlreadyExists, InvalidInput
 
 DEMO_DB = "demo.db"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".vtt", ".srt", ".trs")
@@ -49,8 +49,13 @@ class DemoReport:
     seconds: float = 0.0
 
 
-def build_demo(folder: Path, *, progress: Callable[[str], None] | None = None) -> DemoReport:
-    """Rebuild ``folder``/demo.db from scratch and write the tables next to it."""
+def build_demo(folder: Path, *, force: bool = False,
+               progress: Callable[[str], None] | None = None) -> DemoReport:
+    """Build ``folder``/demo.db from scratch and write the tables next to it.
+
+    An existing demo.db holds the researcher's review decisions: it is refused unless
+    ``force``, and then backed up (demo.db.backups/) before the rebuild.
+    """
     from sqlalchemy import func, select
 
     from . import models
@@ -70,8 +75,19 @@ def build_demo(folder: Path, *, progress: Callable[[str], None] | None = None) -
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InvalidInput(f"{folder} is a file", "give a folder for the demo project")
-    folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / DEMO_DB
+    if db_file.exists():
+        if not force:
+            raise AlreadyExists(
+                f"{folder} already holds a demo project ({db_file}); nothing was changed",
+                "rebuild it with `qualcode demo --force`, which backs demo.db up first, or give "
+                "another folder")
+        saved = _backup_existing(db_file)
+        say(f"Backed up the previous demo project to {saved}")
+    folder.mkdir(parents=True, exist_ok=True)
+    # Pooled connections of this process still point at the old file: close them, or the
+    # rebuild would write into the deleted file instead of the new demo.db.
+    get_engine(resolve_url(str(db_file))).dispose()
     for stale in (db_file, folder / f"{DEMO_DB}-wal", folder / f"{DEMO_DB}-shm"):
         stale.unlink(missing_ok=True)
     db = open_db(str(db_file))
@@ -93,6 +109,8 @@ def build_demo(folder: Path, *, progress: Callable[[str], None] | None = None) -
     say("Computing suggestions with spaCy (fr_core_news_md)")
     with db.session(write=True) as s:
         suggest(s)
+
+    checkpoint(db)  # demo.db alone is the whole corpus (copyable without its -wal file)
 
     say("Writing the tables")
     with db.session() as s:
@@ -124,6 +142,28 @@ def build_demo(folder: Path, *, progress: Callable[[str], None] | None = None) -
     report.highlights = _highlights(cooc, agree)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _backup_existing(db_file: Path) -> Path:
+    """A consistent copy of an existing demo.db (with what its WAL holds) in demo.db.backups/.
+
+    The schema is not checked: even a demo.db from another qualcode version is kept.
+    """
+    import shutil
+    import sqlite3
+
+    from .maintenance import auto_backup
+
+    try:
+        path = auto_backup(Database(resolve_url(str(db_file))), "before-demo-rebuild")
+    except sqlite3.DatabaseError:  # not a SQLite file after all: keep its bytes anyway
+        path = None
+    if path is None:
+        folder = db_file.with_name(db_file.name + ".backups")
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{db_file.stem}-{time.strftime('%Y%m%d-%H%M%S')}-before-demo-rebuild.db"
+        shutil.copy2(db_file, path)
+    return path
 
 
 def _highlights(cooc: Any, agree: Any) -> list[str]:

@@ -8,6 +8,7 @@ stored text, no orphan rows.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,23 +20,46 @@ from sqlmodel import Session
 
 from . import models
 from .db import Database, sqlite_path
-from .errors import DatabaseError, InvalidInput
+from .errors import AlreadyExists, DatabaseError, InvalidInput
 from .textutil import sha256_text
 
 KEEP_AUTO_BACKUPS = 10
 
 
-def backup(database: Database, target: Path) -> Path:
-    """Write a consistent copy of the corpus to ``target`` (a SQLite file)."""
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)  # hard links too
+    except OSError:
+        return False
+
+
+def _drop_journals(target: Path) -> None:
+    """A journal left by an earlier database of that name would be replayed onto the copy."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+
+
+def backup(database: Database, target: Path, *, overwrite: bool = False) -> Path:
+    """Write a consistent copy of the corpus to ``target`` (a SQLite file).
+
+    An existing ``target`` is refused unless ``overwrite``: swapped arguments
+    (`--db empty.db backup these.db`) must not replace a corpus with an empty copy.
+    The corpus itself is refused always.
+    """
     target = Path(target)
     if target.exists() and target.is_dir():
         raise InvalidInput(f"{target} is a folder", "give the path of the backup file")
     if not target.parent.exists():
         raise InvalidInput(f"folder {target.parent} does not exist", "create it first")
     source = sqlite_path(database.url)
+    if source is not None and _same_file(target, source):
+        raise InvalidInput("the backup file is the corpus itself", "choose another path")
+    if target.exists() and not overwrite:
+        raise AlreadyExists(f"{target} already exists; nothing was written",
+                            "choose a new file name, or pass --force to replace it")
     if source is not None:
-        if target.resolve() == source.resolve():
-            raise InvalidInput("the backup file is the corpus itself", "choose another path")
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         src = sqlite3.connect(str(source), timeout=60)
@@ -45,6 +69,7 @@ def backup(database: Database, target: Path) -> Path:
         finally:
             dst.close()
             src.close()
+        _drop_journals(target)
         partial.replace(target)  # a crash never leaves a half-written backup under the name
         return target
     # PostgreSQL: copy the whole corpus into a SQLite file.
@@ -52,6 +77,7 @@ def backup(database: Database, target: Path) -> Path:
 
     if target.exists():
         target.unlink()
+    _drop_journals(target)
     copy_corpus(database.url, f"sqlite:///{target.resolve()}")
     return target
 
@@ -73,6 +99,43 @@ def auto_backup(database: Database, reason: str, *, prune: bool = True) -> Path 
     if prune:
         prune_auto_backups(database)
     return path
+
+
+class ChangeProbe:
+    """Tells whether a SQLite corpus changed between its creation and :meth:`changed`.
+
+    It keeps its own idle connection and compares ``PRAGMA data_version``, which SQLite
+    bumps on that connection whenever another connection commits a change to the file (in
+    this process or another). A write transaction that modifies no page (a codebook imported
+    a second time) leaves it alone, so no row comparison or hashing is needed. A change
+    committed meanwhile by another process also counts: the backup is then kept, which errs
+    on the safe side.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = sqlite3.connect(str(path), timeout=60)
+            self._before = self._version()
+        except sqlite3.Error:
+            self.close()
+
+    def _version(self) -> int:
+        assert self._conn is not None
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed(self) -> bool:
+        if self._conn is None:
+            return True  # could not tell: keep the backup
+        try:
+            return self._version() != self._before
+        except sqlite3.Error:
+            return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def prune_auto_backups(database: Database) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,21 @@ def test_demo_twice_rebuilds_the_same_tables(demo_run):
         return json.loads(path.read_text(encoding="utf-8"))["tables"]
 
     first = tables()
-    result = CliRunner().invoke(app, ["demo", str(folder)])
+    result = CliRunner().invoke(app, ["demo", str(folder), "--force"])
     assert result.exit_code == 0, result.stderr
     assert tables() == first  # rebuilt from scratch, not added on top of the first run
+    assert list((Path(folder) / "demo.db.backups").glob("demo-*.db"))  # the old one is kept
+
+
+@pytest.mark.sqlite_only
+def test_demo_db_alone_is_the_whole_corpus(demo_run, tmp_path):
+    folder, result = demo_run
+    assert result.exit_code == 0, result.stderr
+    alone = tmp_path / "demo.db"
+    alone.write_bytes((Path(folder) / "demo.db").read_bytes())  # without demo.db-wal
+    conn = sqlite3.connect(alone)
+    try:
+        assert conn.execute("SELECT count(*) FROM document").fetchone() == (8,)
+        assert conn.execute("SELECT count(*) FROM suggestion").fetchone()[0] > 0
+    finally:
+        conn.close()

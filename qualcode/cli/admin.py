@@ -35,14 +35,17 @@ def check(json_: JsonOpt = False) -> None:
 
 def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (a SQLite file).")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace FILE if it already exists (never the corpus itself).")] = False,
 ) -> None:
-    """Write a consistent copy of the corpus, even while others are coding.
+    """Write a consistent copy of the corpus, even while others are coding. An existing FILE
+    is refused unless --force.
 
     Example: qualcode backup ~/sauvegardes/these-2026-11-20.db
     """
     from ..maintenance import backup as run_backup
 
-    path = run_backup(database(create=False), file)
+    path = run_backup(database(create=False), file, overwrite=force)
     info(f"Backup written to {path}")
 
 

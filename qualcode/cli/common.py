@@ -36,6 +36,30 @@ CoderOpt = Annotated[
 ]
 
 
+# The commands that bring data into a corpus, and so may create it when it does not exist
+# yet (DESIGN.md, README). Every other command, reading or writing, says "no corpus database
+# at PATH" instead: a mistyped --db must not create an empty corpus and report "nothing to
+# undo" or "unknown document" about it. (init, ingest, demo and copy open their database
+# themselves and also create it.)
+CREATING_COMMANDS = frozenset({
+    "init", "ingest", "codebook import", "agents import", "import qdpx", "demo", "copy",
+})
+
+
+def current_command() -> str:
+    """The running subcommand as typed, e.g. ``codebook import`` ('' outside the CLI)."""
+    try:  # typer vendors click; its context stack is the only record of the command path
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - a typer without the vendored click
+        return ""
+    ctx = get_current_context(silent=True)
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:  # the root is the program name
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
 def database(create: bool = True) -> Database:
     from ..db import open_db
 
@@ -44,8 +68,14 @@ def database(create: bool = True) -> Database:
 
 @contextmanager
 def session(write: bool = False, create: bool | None = None) -> Iterator[Session]:
-    """One transaction on the corpus; read-only commands never create a new database."""
-    db = database(create=write if create is None else create)
+    """One transaction on the corpus.
+
+    Only the commands in CREATING_COMMANDS (or a caller passing ``create=True``) create a
+    missing SQLite corpus; every other one fails with "no corpus database at PATH".
+    """
+    if create is None:
+        create = write and current_command() in CREATING_COMMANDS
+    db = database(create=create)
     with db.session(write=write) as s:
         yield s
 
@@ -81,11 +111,12 @@ def escape(text: str) -> str:
 def backup_before(reason: str) -> Iterator[None]:
     """Keep a copy of a SQLite corpus around a risky command's block, and say where it is.
 
-    If the block fails, its transaction changed nothing: the copy is deleted and not
-    announced (the error stays the one line on stderr), and older backups are kept.
+    If the block fails, or succeeds without changing the database (a codebook imported
+    twice), its copy is deleted and not announced, and older backups are kept: identical
+    copies must not push the ones from before real changes out of the last ten.
     """
     from ..db import resolve_url, sqlite_path
-    from ..maintenance import auto_backup, prune_auto_backups
+    from ..maintenance import ChangeProbe, auto_backup, prune_auto_backups
 
     file = sqlite_path(resolve_url(STATE.db))
     if file is None or not file.exists():
@@ -93,12 +124,21 @@ def backup_before(reason: str) -> Iterator[None]:
         return
     db = database(create=False)
     path = auto_backup(db, reason, prune=False)
+    probe = ChangeProbe(file) if path is not None else None
     try:
         yield
     except BaseException:
         if path is not None:
             path.unlink(missing_ok=True)
         raise
-    if path is not None:
-        prune_auto_backups(db)
-        info(f"Backup before {reason}: {path}")
+    finally:
+        changed = probe.changed() if probe is not None else False
+        if probe is not None:
+            probe.close()
+    if path is None:
+        return
+    if not changed:
+        path.unlink(missing_ok=True)
+        return
+    prune_auto_backups(db)
+    info(f"Backup before {reason}: {path}")

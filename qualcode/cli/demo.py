@@ -13,15 +13,21 @@ from .common import console, escape, info
 def demo(
     folder: Annotated[Path, typer.Argument(help="Where to build the demo project.")] = Path(
         "qualcode-demo"),
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rebuild FOLDER's existing demo project (its demo.db is backed up "
+        "first, in demo.db.backups/).")] = False,
 ) -> None:
     """Build the demo project (corpus, codebook, agents, gold codings, suggestions) and write
     its co-occurrence tables per profil, the crosstab, the agreement table and heatmaps.
+
+    A folder that already holds a demo project is refused unless --force: its review
+    decisions would be lost.
 
     Example: qualcode demo ./demo-these
     """
     from ..demo import build_demo
 
-    report = build_demo(folder, progress=lambda message: info(f"· {message}"))
+    report = build_demo(folder, force=force, progress=lambda message: info(f"· {message}"))
     out = console()
     out.soft_wrap = True  # long lines and paths stay whole (copyable), the terminal wraps them
     out.print(f"\n[bold]qualcode demo[/] built in {report.seconds:.1f} s: {report.documents} "

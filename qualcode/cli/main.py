@@ -41,6 +41,10 @@ class QualcodeGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("QUALCODE_DEBUG") == "1" or _is_usage_error(exc):
                 raise
+            friendly = _friendly(exc)
+            if friendly is not None:  # read-only file, full disk, I/O error, lock...
+                err_console().print(f"Error: {friendly}", markup=False, soft_wrap=True)
+                raise typer.Exit(1) from None
             err_console().print(
                 f"Error: unexpected {type(exc).__name__}: {exc} "
                 "(nothing was saved by this command; set QUALCODE_DEBUG=1 to see the traceback "
@@ -68,6 +72,16 @@ def _db_first(args: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return front + rest
+
+
+def _friendly(exc: Exception) -> Any:
+    """The one-line DatabaseError for a database or file-system failure, or None."""
+    if not isinstance(exc, OSError) and "sqlalchemy" not in type(exc).__module__ \
+            and "sqlite3" not in type(exc).__module__:
+        return None  # do not import SQLAlchemy for unrelated errors
+    from ..db import friendly_error, resolve_url
+
+    return friendly_error(exc, resolve_url(STATE.db))
 
 
 def _is_usage_error(exc: Exception) -> bool:
