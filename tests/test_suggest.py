@@ -328,7 +328,7 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
     assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
     ev = data[0]["evidence"]
     assert ev["scorer"] == "qualcode.combine.v2"
-    assert ev["scorers"]["keywords"] == "qualcode.keywords.v3"
+    assert ev["scorers"]["keywords"] == "qualcode.keywords.v4"
     assert ev["scorers"]["examples"] == "qualcode.examples.v1"
     assert set(ev["contributions"]) == {"base", "keywords", "similarity", "examples",
                                         "learned"}

@@ -1,4 +1,4 @@
-"""The keyword scorer (`qualcode.keywords.v3`): codebook keywords matched on lemmas.
+"""The keyword scorer (`qualcode.keywords.v4`): codebook keywords matched on lemmas.
 
 Each keyword is lemmatised alone; a keyword with a word that may be a past participle is also
 lemmatised inside a short carrier sentence (spaCy tags an isolated `déqualifiés` as a noun with
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from .analysis_cache import NEG_ADV, NEG_NE, NEG_SANS, PUNCT, SPACE, STOP, Analysis
 
-NAME = "qualcode.keywords.v3"
+NAME = "qualcode.keywords.v4"
 CARRIERS = ("On nous a {} hier.",)  # a noun carrier changed no match on the demo corpus
 # Endings of French past participles (`déclassé`, `servi`, `perdu`, `mis`, `dit`, `ouvert`,
 # `peint`), inflected: a keyword word ending so may be a verb that spaCy misreads alone.

@@ -3,7 +3,7 @@
 Scorers are registered under versioned names: a changed behaviour gets a new name, so a stored
 suggestion (its ``scorer`` column and evidence) stays explainable.
 
-- `qualcode.keywords.v3` (keywords.py): keyword strength per (segment, code); words are
+- `qualcode.keywords.v4` (keywords.py): keyword strength per (segment, code); words are
   evidence once (v1 counted overlapping matches of one passage several times).
 - `qualcode.similarity.v1`: cosine between the segment vector and the code's prototype (its
   definition and examples), taken relative to the segment's cosines with all the codes
