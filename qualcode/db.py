@@ -381,10 +381,10 @@ def open_db(db: str | None = None, *, create: bool = True) -> Database:
                 "upgrade qualcode with `pip install -U qualcode`",
             )
         raise DatabaseError(
-            f"this corpus has a schema revision this qualcode does not know ({revision!r}; "
-            f"it reads {', '.join(sorted(_known_revisions()))} and writes {SCHEMA_REVISION})",
-            "the file was changed by another tool or is damaged: restore a backup "
-            "(`qualcode backup` copies, or FILE.backups/ next to the corpus)",
+            f"this corpus has an unknown schema revision {revision!r}; this qualcode expects "
+            f"{' or '.join(sorted(_known_revisions()))}",
+            "the file was changed by another tool or is damaged: restore a backup, e.g. from "
+            "the .backups folder next to it",
         )
     if revision is not None:
         # An existing corpus from an older qualcode: keep a copy before changing its schema.

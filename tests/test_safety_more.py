@@ -234,9 +234,9 @@ def test_an_import_that_changes_nothing_keeps_no_backup(cli, db_path, make_doc, 
 
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize(("revision", "expected", "not_expected"), [
-    ("0000", "schema revision this qualcode does not know ('0000'", "newer"),
-    ("bricolé", "does not know ('bricolé'", "newer"),
-    ("9999", "written by a newer qualcode (schema 9999)", "does not know"),
+    ("0000", "unknown schema revision '0000'; this qualcode expects 0001", "newer"),
+    ("bricolé", "unknown schema revision 'bricolé'", "newer"),
+    ("9999", "written by a newer qualcode (schema 9999)", "unknown"),
 ])
 def test_an_unknown_schema_revision_is_named_as_such(cli, db_path, revision, expected,
                                                      not_expected):
