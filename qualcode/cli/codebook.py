@@ -39,7 +39,7 @@ def import_(
     from ..codebook.service import import_codebook, read_codebook_file
 
     book = read_codebook_file(file)
-    with backup_before("codebook import"), session(write=True) as s:
+    with backup_before("codebook import"), session(write=True, create=True) as s:
         report = import_codebook(s, book, coder=coder)
     if json_:
         print_json(report.as_dict())

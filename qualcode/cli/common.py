@@ -36,30 +36,6 @@ CoderOpt = Annotated[
 ]
 
 
-# The commands that bring data into a corpus, and so may create it when it does not exist
-# yet (DESIGN.md, README). Every other command, reading or writing, says "no corpus database
-# at PATH" instead: a mistyped --db must not create an empty corpus and report "nothing to
-# undo" or "unknown document" about it. (init, ingest, demo and copy open their database
-# themselves and also create it.)
-CREATING_COMMANDS = frozenset({
-    "init", "ingest", "codebook import", "agents import", "import qdpx", "demo", "copy",
-})
-
-
-def current_command() -> str:
-    """The running subcommand as typed, e.g. ``codebook import`` ('' outside the CLI)."""
-    try:  # typer vendors click; its context stack is the only record of the command path
-        from typer._click.globals import get_current_context
-    except ImportError:  # pragma: no cover - a typer without the vendored click
-        return ""
-    ctx = get_current_context(silent=True)
-    names: list[str] = []
-    while ctx is not None and ctx.parent is not None:  # the root is the program name
-        names.append(ctx.info_name or "")
-        ctx = ctx.parent
-    return " ".join(reversed(names))
-
-
 def database(create: bool = True) -> Database:
     from ..db import open_db
 
@@ -67,14 +43,14 @@ def database(create: bool = True) -> Database:
 
 
 @contextmanager
-def session(write: bool = False, create: bool | None = None) -> Iterator[Session]:
+def session(write: bool = False, create: bool = False) -> Iterator[Session]:
     """One transaction on the corpus.
 
-    Only the commands in CREATING_COMMANDS (or a caller passing ``create=True``) create a
-    missing SQLite corpus; every other one fails with "no corpus database at PATH".
+    Only the commands that bring data into a corpus pass ``create=True`` (codebook import,
+    agents import, import qdpx; init, ingest, demo and copy open their database themselves):
+    every other one fails with "no corpus database at PATH", so a mistyped --db never creates
+    an empty corpus and reports "nothing to undo" or "unknown document" about it.
     """
-    if create is None:
-        create = write and current_command() in CREATING_COMMANDS
     db = database(create=create)
     with db.session(write=write) as s:
         yield s

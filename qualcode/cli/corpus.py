@@ -124,7 +124,7 @@ def agents_import(
     """
     from ..corpus.agents import import_agents
 
-    with session(write=True) as s:
+    with session(write=True, create=True) as s:
         result = import_agents(s, file)
     if json_:
         print_json(result)

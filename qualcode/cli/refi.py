@@ -52,7 +52,7 @@ def import_qdpx_cmd(
     """
     from ..refi.importer import import_qdpx
 
-    with backup_before("import qdpx"), session(write=True) as s:
+    with backup_before("import qdpx"), session(write=True, create=True) as s:
         report = import_qdpx(s, file, coder=coder)
     if json_:
         print_json(report)
