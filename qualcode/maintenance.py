@@ -171,6 +171,20 @@ def _engine_integrity(session: Session, report: CheckReport, is_sqlite: bool) ->
         report.problems.append(f"foreign key broken: table {row[0]} row {row[1]} -> {row[2]}")
 
 
+def _holds(seg: models.Segment, coding: models.Coding, doc_segments: list[models.Segment]
+           ) -> bool:
+    """The attachment rule of every writer: the segment holding the coding's start, else
+    (a start in a gap, such as a speaker label) the first segment the coding reaches."""
+    if seg.document_id != coding.document_id:
+        return False
+    if seg.start <= coding.start <= seg.end:
+        return True
+    in_gap = not any(o.start <= coding.start < o.end for o in doc_segments)
+    first = next((o for o in sorted(doc_segments, key=lambda o: o.start)
+                  if o.start < coding.end and o.end > coding.start), None)
+    return in_gap and first is seg
+
+
 def check(database: Database) -> CheckReport:
     """Integrity of the database and of the corpus; never changes anything."""
     report = CheckReport()
@@ -196,6 +210,9 @@ def _check_corpus(session: Session, report: CheckReport) -> None:
         models.Segment.document_id, models.Segment.n)))
     report.counts["segments"] = len(segments)
     seg_by_id = {s.id: s for s in segments}
+    by_doc: dict[int, list[models.Segment]] = {}
+    for seg in segments:
+        by_doc.setdefault(seg.document_id, []).append(seg)
     previous: dict[int, models.Segment] = {}
     for seg in segments:
         doc = docs.get(seg.document_id)
@@ -229,8 +246,7 @@ def _check_corpus(session: Session, report: CheckReport) -> None:
         if not 0 <= c.start < c.end <= len(doc.text):
             problems.append(f"{where} ({c.start}-{c.end}) lies outside the document text")
         seg = seg_by_id.get(c.segment_id) if c.segment_id is not None else None
-        if seg is not None and (seg.document_id != c.document_id
-                                or not seg.start <= c.start <= seg.end):
+        if seg is not None and not _holds(seg, c, by_doc.get(c.document_id, [])):
             problems.append(f"{where} is attached to a segment that does not hold it")
     seg_ids = set(seg_by_id)
     for s in session.scalars(select(models.Suggestion)):

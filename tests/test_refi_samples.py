@@ -53,6 +53,11 @@ def test_sample_counts(db: Database, path: Path, sources: int, codes: int,
     assert _count(db, Coding) == codings
     assert report["codings"]["added"] == codings
     assert report["unplaced"] == [] and report["skipped_sources"] == []
+    # a clean import is a sound corpus: qc starts some codings inside a speaker label, in
+    # the gap before a turn, and they belong to that turn
+    from qualcode.maintenance import check
+
+    assert check(db).problems == []
 
 
 def test_qualcoder_project(db: Database) -> None:
