@@ -232,13 +232,18 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
         known[name] = prepared.content_hash
         return result
     except QualcodeError as exc:
-        message = str(exc)
-        if not message.startswith((name, path.name, str(path))):
-            message = f"{name}: {message}"
-        return IngestResult(name, str(path), "error", error=message)
+        return _error_result(exc, name, path)
     except Exception as exc:  # one broken file must not stop a batch of hundreds
         return IngestResult(name, str(path), "error",
                             error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _error_result(exc: QualcodeError, name: str, path: Path) -> IngestResult:
+    """The error of one file, named once (a batch goes on with the next file)."""
+    message = str(exc)
+    if not message.startswith((name, path.name, str(path))):
+        message = f"{name}: {message}"
+    return IngestResult(name, str(path), "error", error=message)
 
 
 def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, reading: _Reading,
@@ -296,10 +301,7 @@ def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, readin
             result.linked = _link_agents(db, name, agents)
         return result
     except QualcodeError as exc:
-        message = str(exc)
-        if not message.startswith((name, path.name, str(path))):
-            message = f"{name}: {message}"
-        return IngestResult(name, str(path), "error", error=message)
+        return _error_result(exc, name, path)
 
 
 def _segment_rows(segments: Iterable[Any]) -> list[tuple[Any, ...]]:
