@@ -176,11 +176,17 @@ def _where(url: str | None) -> str:
     return str(path) if path is not None else display_url(url)
 
 
-def read_only_error(url: str | None, what: str = "the file (or its folder)") -> DatabaseError:
+def read_only_error(url: str | None, what: str = "the file (or its folder)", *,
+                    where: str | None = None) -> DatabaseError:
     return DatabaseError(
-        f"cannot write to {_where(url)}: {what} is read-only",
+        f"cannot write to {where or _where(url)}: {what} is read-only",
         "check its permissions, or copy the corpus somewhere writable",
     )
+
+
+def _disk_full(where: str) -> DatabaseError:
+    return DatabaseError(f"the disk holding {where} is full",
+                         "free some space and run the command again; nothing was saved")
 
 
 def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError | None:
@@ -196,11 +202,9 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
     if isinstance(exc, OSError):
         name = exc.filename or where
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return DatabaseError(f"cannot write to {name}: it (or its folder) is read-only",
-                                 "check its permissions, or copy the corpus somewhere writable")
+            return read_only_error(url, "it (or its folder)", where=str(name))
         if exc.errno == errno.ENOSPC:
-            return DatabaseError(f"the disk holding {name} is full",
-                                 "free some space and run the command again; nothing was saved")
+            return _disk_full(str(name))
         return None
     if not (isinstance(exc, OperationalError) or type(exc).__name__ == "OperationalError"):
         return None
@@ -218,8 +222,7 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
             "the command again; nothing was saved",
         )
     if "database or disk is full" in message:
-        return DatabaseError(f"the disk holding {where} is full",
-                             "free some space and run the command again; nothing was saved")
+        return _disk_full(where)
     if "unable to open database file" in message:
         return DatabaseError(
             f"cannot open {where} (or create its journal file next to it)",

@@ -152,16 +152,14 @@ def _backup_existing(db_file: Path) -> Path:
     import shutil
     import sqlite3
 
-    from .maintenance import auto_backup
+    from .maintenance import auto_backup, auto_backup_path
 
     try:
         path = auto_backup(Database(resolve_url(str(db_file))), "before-demo-rebuild")
     except sqlite3.DatabaseError:  # not a SQLite file after all: keep its bytes anyway
         path = None
     if path is None:
-        folder = db_file.with_name(db_file.name + ".backups")
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{db_file.stem}-{time.strftime('%Y%m%d-%H%M%S')}-before-demo-rebuild.db"
+        path = auto_backup_path(db_file, "before-demo-rebuild")
         shutil.copy2(db_file, path)
     return path
 

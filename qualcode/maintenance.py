@@ -82,6 +82,16 @@ def backup(database: Database, target: Path, *, overwrite: bool = False) -> Path
     return target
 
 
+def auto_backup_path(source: Path, reason: str) -> Path:
+    """Where the automatic backup of ``source`` made now for ``reason`` goes (the folder
+    ``<corpus>.backups`` next to it is created)."""
+    folder = source.with_name(source.name + ".backups")
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    slug = "".join(c if c.isalnum() else "-" for c in reason)[:40]
+    return folder / f"{source.stem}-{stamp}-{slug}.db"
+
+
 def auto_backup(database: Database, reason: str, *, prune: bool = True) -> Path | None:
     """Backup before a risky command, next to a SQLite corpus; keeps the last few.
 
@@ -91,11 +101,7 @@ def auto_backup(database: Database, reason: str, *, prune: bool = True) -> Path 
     source = sqlite_path(database.url)
     if source is None or not source.exists():
         return None
-    folder = source.with_name(source.name + ".backups")
-    folder.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    slug = "".join(c if c.isalnum() else "-" for c in reason)[:40]
-    path = backup(database, folder / f"{source.stem}-{stamp}-{slug}.db")
+    path = backup(database, auto_backup_path(source, reason))
     if prune:
         prune_auto_backups(database)
     return path
