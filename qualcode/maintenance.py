@@ -186,7 +186,7 @@ def _holds(seg: models.Segment, coding: models.Coding, doc_segments: list[models
     if seg.start <= coding.start <= seg.end:
         return True
     in_gap = not any(o.start <= coding.start < o.end for o in doc_segments)
-    first = next((o for o in sorted(doc_segments, key=lambda o: o.start)
+    first = next((o for o in doc_segments  # in text order (by n)
                   if o.start < coding.end and o.end > coding.start), None)
     return in_gap and first is seg
 
