@@ -1,4 +1,4 @@
-"""The review loop: uncertain first, accept/reject/skip/undo/quit with scripted keys."""
+"""The review loop: most likely first, accept/reject/skip/undo/quit with scripted keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from qualcode.suggest.review import Review, load_queue
 
 @pytest.fixture
 def pending(db, make_doc):
-    """Three pending suggestions of one code with scores 0.9, 0.55 and 0.7 (no spaCy)."""
+    """Three pending suggestions of one code with scores 0.55, 0.9 and 0.7 (no spaCy)."""
     make_doc("e", [("Sophie", "Le tableau de bord, encore."),
                    ("Sophie", "Un indicateur de plus."),
                    ("Sophie", "Les statistiques du mois.")])
@@ -22,7 +22,7 @@ def pending(db, make_doc):
         s.add(code)
         s.flush()
         segs = {n: sid for n, sid in s.execute(select(Segment.n, Segment.id))}
-        for n, score in ((1, 0.9), (2, 0.55), (3, 0.7)):
+        for n, score in ((1, 0.55), (2, 0.9), (3, 0.7)):
             s.add(Suggestion(segment_id=segs[n], code_id=code.id, score=score,
                              scorer="qualcode.combine.v1",
                              evidence={"matches": [], "contributions": {"keywords": 0.5}}))
@@ -43,14 +43,14 @@ def codings(db):
             .join(Coder, Coder.id == Coding.coder_id).order_by(Segment.n))]
 
 
-def test_queue_is_uncertain_first(db, pending):
+def test_queue_is_most_likely_first(db, pending):
     with db.session() as s:
-        assert [(i.n, i.score) for i in load_queue(s)] == [(2, 0.55), (3, 0.7), (1, 0.9)]
+        assert [(i.n, i.score) for i in load_queue(s)] == [(2, 0.9), (3, 0.7), (1, 0.55)]
 
 
 def test_accept_reject_skip_then_undo_and_quit(cli, db, pending):
     result = cli.ok("review", "--coder", "ana", input="a\nr\ns\nu\nq\n")
-    # 0.55 accepted, 0.7 rejected, 0.9 skipped then undone, then quit
+    # 0.9 accepted, 0.7 rejected, 0.55 skipped then undone, then quit
     assert statuses(db) == {2: "accepted", 3: "rejected", 1: "pending"}
     assert codings(db) == [(2, "suggestion", "ana")]
     assert "culture du chiffre" in result.stdout
@@ -145,26 +145,34 @@ def test_review_retrains_and_resorts_after_decisions(cli, db, make_doc):
     assert len(after) == 2 and max(after) < min(before)  # two rejections lowered the rest
 
 
-def test_review_shows_a_best_guess_and_the_shared_words(cli, db, make_doc):
-    """A filled suggestion says it is a best guess; the nearest example names the words the
-    segment shares with it."""
-    make_doc("e", [("Sophie", "Le tableau de bord du chef, encore affiché au mur.")])
+def test_review_shows_the_evidence_and_what_a_score_has_meant(cli, db, make_doc):
+    """Each match says how often its keyword has been right; the nearest example names the
+    words the segment shares with it; after five decisions near a score, the review says
+    how many of them were accepted."""
+    make_doc("e", [("Sophie", f"Le tableau de bord du chef, affiché au mur, semaine {i}.")
+                   for i in range(7)])
     with db.session(write=True) as s:
         code = Code(name="culture du chiffre", norm_name=code_key("culture du chiffre"))
         s.add(code)
         s.flush()
-        seg = s.scalar(select(Segment))
-        s.add(Suggestion(segment_id=seg.id, code_id=code.id, score=0.31,
-                         scorer="qualcode.combine.v2",
-                         evidence={"matches": [], "filled": True,
-                                   "nearest": {"segment": "codebook", "similarity": 0.42,
-                                               "excerpt": "Le tableau de bord du chef.",
-                                               "shared": ["tableau", "bord", "chef"]}}))
-    out = cli.ok("review", input="q\n").stdout
-    assert "score 0.31" in out
-    assert "best guess" in out
+        segs = list(s.scalars(select(Segment).order_by(Segment.n)))
+        for k, seg in enumerate(segs):
+            s.add(Suggestion(
+                segment_id=seg.id, code_id=code.id, score=0.62 if k < 6 else 0.31,
+                scorer="qualcode.rank.v1",
+                status=("accepted" if k < 4 else "rejected") if k < 5 else "pending",
+                evidence={"matches": [{"text": "tableau de bord", "start": 3, "end": 18,
+                                       "keyword": "tableau de bord", "negated": False,
+                                       "reliability": 0.64, "from_name": False}],
+                          "nearest": {"segment": "codebook", "similarity": 0.42,
+                                      "excerpt": "Le tableau de bord du chef.",
+                                      "shared": ["tableau", "bord", "chef"]}}))
+    out = " ".join(cli.ok("review", input="q\n").stdout.split())
+    assert "score 0.62" in out
+    assert "tableau de bord → tableau de bord (right 64%)" in out
     assert "shares tableau, bord, chef" in out
-    assert statuses(db) == {1: "pending"}
+    assert "about 8 in 10 at this score accepted so far" in out  # 4 of the 5 decided
+    assert statuses(db)[6] == "pending"
 
 
 def test_two_coders_at_once_the_first_decision_stands(db, pending):

@@ -13,7 +13,8 @@ from qualcode.models import Code, Coder, Coding, Document, Segment, Suggestion
 from qualcode.suggest import analysis_cache, pipeline
 from qualcode.suggest import keywords as kwmod
 from qualcode.suggest.analysis_cache import fast_fold
-from qualcode.suggest.service import metrics, prf, suggest
+from qualcode.suggest.evaluate import metrics, prf
+from qualcode.suggest.service import suggest
 from qualcode.textutil import fold
 
 
@@ -60,8 +61,11 @@ def test_keyword_matches_inflected_forms_with_document_offsets(nlp, db, make_doc
     assert sorted(got) == [1, 2, 3]
     first = got[1]["evidence"]["matches"]
     # "Au fond, on nous a " is 19 characters: the word starts at 19 in the document.
-    assert first == [{"text": "déqualifiés", "start": 19, "end": 30,
-                      "keyword": "déqualifier", "negated": False}]
+    assert [{k: m[k] for k in ("text", "start", "end", "keyword", "negated")}
+            for m in first] == [{"text": "déqualifiés", "start": 19, "end": 30,
+                                 "keyword": "déqualifier", "negated": False}]
+    # matched in 3 of 4 segments, counted as 3 of 4 + 20 (a tiny corpus says little)
+    assert first[0]["share"] == 0.125 and first[0]["decisions"] == 0
     # Second turn starts after the first (31 chars) and the blank line: 33; "Je me sens " = 11.
     assert got[2]["evidence"]["matches"][0]["start"] == 44
     assert got[2]["evidence"]["matches"][0]["text"] == "déqualifiée"
@@ -88,18 +92,20 @@ def test_participle_keyword_matches_the_verb_and_nouns_get_no_carrier(nlp, db, m
 
 
 def test_expression_matches_content_words_in_order_with_short_gaps(nlp, db, make_doc):
-    add_code(db, "perte de sens", ["perdre le sens"])
+    add_code(db, "désenchantement", ["perdre le sens"])
     make_doc("e", [(None, "Avec les nouvelles règles, on a perdu tout le sens du métier."),
                    (None, "Le sens perdu du métier revient souvent."),
                    (None, "J’ai perdu mes clés, et le bus avait un autre sens.")],
              kind="observation")
     rows, _ = run(db)
-    got = by_segment(rows, "perte de sens")
+    got = by_segment(rows, "désenchantement")
     assert sorted(got) == [1]  # in order, within three tokens and one sentence only
     assert got[1]["evidence"]["matches"][0]["text"] == "perdu tout le sens"
 
 
-def test_negated_match_is_flagged_and_weighs_less(nlp, db, make_doc):
+def test_negated_match_is_flagged_and_keeps_its_weight(nlp, db, make_doc):
+    """A code of loss is often said with a negation: the negated match still counts (a
+    little less until decisions say how far this code's negations hold) and is flagged."""
     add_code(db, "déqualification", ["déqualifier"])
     make_doc("e", [(None, "Moi, je ne suis pas déqualifiée, je fais tout le dossier."),
                    (None, "Eux, ils nous ont déqualifiés.")], kind="observation")
@@ -108,9 +114,8 @@ def test_negated_match_is_flagged_and_weighs_less(nlp, db, make_doc):
     neg, pos = got[1]["evidence"], got[2]["evidence"]
     assert neg["matches"][0]["negated"] is True
     assert pos["matches"][0]["negated"] is False
-    assert got[1]["score"] < got[2]["score"]
-    assert got[1]["evidence"]["contributions"]["keywords"] < got[2]["evidence"][
-        "contributions"]["keywords"]
+    assert got[2]["score"] > got[1]["score"] > 0.8 * got[2]["score"]
+    assert neg["negation_holds"] == pytest.approx(0.9)
 
 
 def test_suggestions_never_create_codings_and_skip_coded_segments(nlp, db, make_doc):
@@ -157,8 +162,8 @@ def test_rerun_keeps_decisions_and_refreshes_pending(nlp, db, make_doc):
 
 
 def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
-    """Rejected suggestions about counters and accepted ones about waiting rooms teach the
-    model which uses of the keyword `ticket` the coder means."""
+    """Rejected suggestions about receipts and accepted ones about the queue teach the engine
+    which uses of the keyword `ticket` the coder means."""
     add_code(db, "travail à la chaîne", ["ticket"])
     add_code(db, "autre", ["parking"])
     turns = []
@@ -171,9 +176,12 @@ def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
     make_doc("test", [(None, "Encore un ticket, la file avance, le flux continue."),
                       (None, "Un ticket de caisse agrafé à la feuille de pharmacie.")],
              kind="observation")
-    rows, _ = run(db)
-    before = {(r["document"], r["segment"]): r["score"] for r in rows}
+    rows, _ = run(db, min_score=0.0)
+    before = {(r["document"], r["segment"]): r["score"] for r in rows
+              if r["code"] == "travail à la chaîne"}
+    # `ticket` is in every segment: alone it needs corroboration, whatever its context
     assert before[("test", 1)] == pytest.approx(before[("test", 2)], abs=0.15)
+    assert before[("test", 1)] < 0.3
     with db.session(write=True) as s:
         coder = Coder(name="ana")
         s.add(coder)
@@ -190,9 +198,11 @@ def test_learning_moves_scores_after_decisions(nlp, db, make_doc):
             s.add(sug)
     rows, _ = run(db, min_score=0.0, documents=["test"])
     after = {r["segment"]: r["score"] for r in rows if r["code"] == "travail à la chaîne"}
-    assert after[1] > before[("test", 1)]
-    assert after[2] < before[("test", 2)]
-    assert after[1] - after[2] > 0.2
+    # half the tickets were accepted: the keyword is worth more than its prior said, and
+    # the accepted look-alikes lift the queue's ticket while the rejected ones hold the
+    # receipt's ticket under the decision threshold
+    assert after[1] > 0.5 > after[2]
+    assert after[1] - after[2] > 0.4
     # one coded document teaches through the example pool: the accepted turns are the
     # nearest examples, with the words they share
     ev = by_segment(rows, "travail à la chaîne")[1]["evidence"]
@@ -207,7 +217,7 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
     make_doc("e", [(None, "Les indicateurs du mois."), (None, "Un autre paragraphe.")],
              kind="observation")
     calls = []  # (function, number of texts)
-    real_pipe, real_tokenize = pipeline.pipe, pipeline.tokenize
+    real_pipe = pipeline.pipe
 
     def counting(real, name):
         def call(texts, **kw):
@@ -217,11 +227,9 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
         return call
 
     monkeypatch.setattr(pipeline, "pipe", counting(real_pipe, "pipe"))
-    monkeypatch.setattr(pipeline, "tokenize", counting(real_tokenize, "tokenize"))
     _rows, first = run(db)
-    # segments, keywords and examples are lemmatised; the definition is only tokenised
+    # segments, the code's name, keywords, definition and examples are lemmatised
     assert first["parsed"] > 0 and sum(n for _f, n in calls) == first["parsed"]
-    assert ("tokenize", 1) in calls
     calls.clear()
     # a codebook edit (new description) reparses only the new text, never the corpus
     with db.session(write=True) as s:
@@ -229,7 +237,7 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
         code.description = "Objectifs, statistiques et indicateurs."
         s.add(code)
     _rows, second = run(db)
-    assert calls == [("tokenize", 1)] and second["parsed"] == 1
+    assert calls == [("pipe", 1)] and second["parsed"] == 1
     calls.clear()
     # a new keyword: the keyword alone, nothing else
     with db.session(write=True) as s:
@@ -249,15 +257,6 @@ def test_second_run_reads_the_cache_and_parses_nothing(nlp, db, make_doc, monkey
     calls.clear()
     _rows, fourth = run(db)
     assert calls == [] and fourth["parsed"] == 0 and fourth["cached"] > 0
-
-
-def test_tokens_only_vector_is_the_full_pipeline_vector(nlp):
-    """Definitions skip tagging and lemmas: their vector depends on word properties only."""
-    text = "L’agent ne se reconnaît plus dans ce qu’on lui fait faire, il est écœuré."
-    full = next(analysis_cache.analyse_texts([text], nlp=nlp))
-    tokens = next(analysis_cache.analyse_texts([text], nlp=nlp, tokens_only=True))
-    assert full.vector.any() and (tokens.vector == full.vector).all()
-    assert (tokens.flags == full.flags).all() and tokens.forms == full.forms
 
 
 def test_analysis_round_trips_through_bytes(nlp):
@@ -327,12 +326,16 @@ def test_suggest_json_contract_and_summary(nlp, cli, db, make_doc):
         {"document": "e", "segment": 1, "code": "déqualification"}]
     assert set(data[0]) == {"document", "segment", "code", "score", "evidence"}
     ev = data[0]["evidence"]
-    assert ev["scorer"] == "qualcode.combine.v2"
+    assert ev["scorer"] == "qualcode.rank.v1"
     assert ev["scorers"]["keywords"] == "qualcode.keywords.v4"
+    assert ev["scorers"]["reliability"] == "qualcode.reliability.v1"
     assert ev["scorers"]["examples"] == "qualcode.examples.v1"
-    assert set(ev["contributions"]) == {"base", "keywords", "similarity", "examples",
-                                        "learned"}
-    assert ev["filled"] is False
+    assert set(ev["contributions"]) == {"base", "keywords", "similarity", "examples"}
+    assert sum(ev["contributions"].values()) == pytest.approx(data[0]["score"], abs=1e-3)
+    assert ev["calibrated"] is False
+    (match,) = ev["matches"]
+    assert match["keyword"] == "déqualifier" and match["reliability"] > 0.5
+    assert match["from_name"] is False
     assert 0.2 <= data[0]["score"] <= 1
     human = cli.ok("suggest", "--min-score", "0.9")
     assert "0 suggestions" in human.stderr
@@ -376,41 +379,12 @@ def test_evaluate_against_a_coder(nlp, cli, db, make_doc):
     assert report["codebook"]["codes"]["usine"]["fp"] == 2
     assert report["codebook"]["micro"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667,
                                            "tp": 2, "fp": 2, "fn": 0}
-    assert report["learned"] is not None and len(report["curve"]) == 3
-    assert "micro" in cli.ok("suggest", "--evaluate").stdout
-
-
-def test_coders_who_code_every_segment_get_a_filled_best_code():
-    """When the coders code (nearly) every segment, a segment that no code reaches gets its
-    best code as a suggestion, if that code scores at least the 0.1 floor; its score stays
-    the true one (a filled suggestion is a best guess, and says so)."""
-    import numpy as np
-
-    from qualcode.suggest.keywords import KeywordIndex
-    from qualcode.suggest.scoring import Batch, CodeInfo, Engine
-
-    codes = [CodeInfo(1, "a", [], []), CodeInfo(2, "b", [], [])]
-    scores = np.array([[0.7, 0.2],  # already has a code: unchanged
-                       [0.3, 0.4],  # nothing reaches 0.5: b is filled
-                       [0.05, 0.02],  # under the floor: nothing
-                       [0.2, 0.3]])  # a human coding on it (blocked): nothing
-    zeros = np.zeros_like(scores)
-
-    def batch():
-        return Batch([], [], zeros, zeros, zeros, zeros, zeros.astype(int) - 1, [], zeros,
-                     zeros, scores.copy(), np.zeros(scores.shape, bool))
-
-    blocked = np.array([False, False, False, True])
-    for coverage, filled in ((0.9, [(1, 1)]), (0.5, []), (None, [])):
-        engine = Engine(codes, KeywordIndex(), {}, np.zeros((2, 3)), coverage=coverage)
-        b = batch()
-        engine.fill(b, 0.5, blocked)
-        assert list(zip(*np.nonzero(b.filled), strict=True)) == filled
-        assert b.score.tolist() == scores.tolist()
-        proposed = engine.suggested(b, 0.5)
-        assert proposed[0].tolist() == [True, False]
-        assert proposed[1].tolist() == [False, bool(filled)]
-        assert not proposed[2:].any()
+    # the plain keyword lookup, measured in the same run, makes the same calls here
+    assert report["keyword_lookup"]["micro"]["f1"] == 0.6667
+    assert report["learned"] is not None and report["one_document"]["runs"] == 2
+    assert report["codebook"]["ranking"]["queue"] == 4
+    out = cli.ok("suggest", "--evaluate").stdout
+    assert "micro" in out and "keyword lookup" in out
 
 
 @given(st.text(alphabet=st.sampled_from(list("aeéèêàçîôùüœ’ABÉÈÀÇÎŒ-İßǅ ")) | st.characters(),
@@ -419,27 +393,6 @@ def test_fast_fold_is_textutil_fold_with_one_apostrophe(text):
     """Offsets stay valid (same length) and matching is case/accent-insensitive."""
     assert fast_fold(text) == fold(text).replace("\u2019", "'")
     assert len(fast_fold(text)) == len(text)
-
-
-def test_overlapping_keywords_of_one_code_count_once():
-    """Two keywords found on the same words are one piece of evidence; a keyword found twice
-    counts once; keywords on different words add up."""
-    from qualcode.suggest.keywords import Match, strengths
-
-    weights = {(1, "prendre mes tickets"): 1.2, (1, "prendre ses tickets"): 1.2,
-               (1, "relais"): 1.0, (1, "prendre le relais"): 1.2, (2, "relais"): 1.0}
-    found = [Match(1, "prendre mes tickets", 2, 4, False),
-             Match(1, "prendre ses tickets", 2, 4, False),  # same words: nothing more
-             Match(1, "prendre le relais", 8, 10, False),
-             Match(1, "relais", 10, 10, False),  # inside the expression: nothing more
-             Match(1, "relais", 15, 15, False),  # on other words: counts (1.0)
-             Match(1, "relais", 20, 20, False),  # the same keyword again: counted once
-             Match(2, "relais", 10, 10, False)]  # another code keeps its own evidence
-    assert strengths(found, weights) == {1: pytest.approx(1.2 + 1.2 + 1.0), 2: 1.0}
-    # a negated occurrence weighs 0.3 and does not hide a plain one elsewhere
-    assert strengths([Match(2, "relais", 1, 1, True)], weights) == {2: pytest.approx(0.3)}
-    assert strengths([Match(2, "relais", 1, 1, True), Match(2, "relais", 5, 5, False)],
-                     weights) == {2: 1.0}
 
 
 def test_example_margins_by_hand():
@@ -473,42 +426,12 @@ def test_example_margins_by_hand():
     assert m.tolist() == [[pytest.approx(-1.0)]] and n.tolist() == [[-1]]
 
 
-def test_learned_correction_needs_three_documents_and_a_held_out_win():
-    import numpy as np
-
-    from qualcode.suggest.analysis_cache import Analysis
-    from qualcode.suggest.learned import train_checked
-
-    def seg(*lemmas):
-        n = len(lemmas)
-        return Analysis(np.zeros(n, "i4"), np.ones(n, "i4"), list(lemmas), list(lemmas),
-                        np.zeros(n, "u1"), np.zeros(3, "f4"))
-
-    # the codebook says nothing (z0 = -1 everywhere); the coder codes every `guichet`
-    analyses = [seg("guichet", f"mot{i}") if i % 2 else seg("pause", f"mot{i}")
-                for i in range(24)]
-    z0 = np.full((24, 1), -1.0, np.float32)
-    zeros = np.zeros((24, 1), np.float32)
-    y = np.array([[i % 2] for i in range(24)], np.float32)
-    mask = np.ones((24, 1), np.float32)
-    model, check = train_checked(analyses, z0, zeros, zeros, y, mask, [0] * 12 + [1] * 12)
-    assert model is None and check.documents == 2 and not check.used
-    model, check = train_checked(analyses, z0, zeros, zeros, y, mask, [i // 8 for i in range(24)])
-    assert check.used and check.f1_codebook == 0.0 and check.f1_learned == 1.0
-    assert model is not None
-    # a label that nothing in the text predicts: learning cannot beat the codebook
-    noise = np.array([[1.0 if i in (0, 9, 18) else 0.0] for i in range(24)], np.float32)
-    model, check = train_checked(analyses, z0, zeros, zeros, noise, mask,
-                                 [i // 8 for i in range(24)])
-    assert model is None and not check.used
-
-
 def test_evaluation_never_sees_the_test_documents_codings(nlp, db, make_doc):
     """Leave-out for real: predictions on a document are identical whatever its own codings
     are, while the same codings do change what is learned when that document trains."""
     import numpy as np
 
-    from qualcode.suggest import service
+    from qualcode.suggest import evaluate
 
     chaine = add_code(db, "travail à la chaîne", ["cadence"],
                       examples=["Les tickets défilent à la cadence de l’usine."])
@@ -541,26 +464,22 @@ def test_evaluation_never_sees_the_test_documents_codings(nlp, db, make_doc):
 
     def snapshot():
         with db.session() as s:
-            data = service.eval_data(s, coder="ana")
-            cross = service.cross_predictions(data, 0.5)
+            data = evaluate.eval_data(s, coder="ana")
             test_c = data.by_doc[docs[2]]
-            scores_on_c = [service.trained_on(data, train).score(
-                [data.analyses[x] for x in test_c], test_c).score
-                for train in ([docs[0]], [docs[0], docs[1]])]
+            scores_on_c = [evaluate.scores(data, evaluate.trained_on(data, train), test_c)
+                           for train in ([docs[0]], [docs[0], docs[1]])]
             a_sids = data.by_doc[docs[0]]
-            from_c = service.trained_on(data, [docs[2]]).score(
-                [data.analyses[x] for x in a_sids], a_sids).score
-        return cross, scores_on_c, from_c
+            from_c = evaluate.scores(data, evaluate.trained_on(data, [docs[2]]), a_sids)
+            report = evaluate.evaluate_data(data)
+        return report, scores_on_c, from_c
 
     for d in docs:
         code_all(d, truthful)
-    cross1, on_c1, from_c1 = snapshot()
+    report1, on_c1, from_c1 = snapshot()
     code_all(docs[2], contrary)  # only the test document's codings change
-    cross2, on_c2, from_c2 = snapshot()
-    assert cross1["loo"][docs[2]] == cross2["loo"][docs[2]]
-    for (train, test), predicted in cross1["pairs"].items():
-        if test == docs[2]:
-            assert cross2["pairs"][(train, test)] == predicted
+    report2, on_c2, from_c2 = snapshot()
+    # the reference changed, so the figures move; what the engine predicts on c does not
+    assert report1["learned"]["micro"] != report2["learned"]["micro"]
     for before, after in zip(on_c1, on_c2, strict=True):
         assert np.array_equal(before, after)  # not a single score moved
     # the same change is seen when document c trains: the test is not blind

@@ -11,8 +11,11 @@ from .common import CoderOpt, JsonOpt, console, err_console, escape, info, print
 if TYPE_CHECKING:
     from ..suggest.review import Item
 
-MinScoreOpt = Annotated[float, typer.Option(
-    "--min-score", min=0.0, max=1.0, help="Keep suggestions scoring at least this (0-1).")]
+MinScoreOpt = Annotated[float | None, typer.Option(
+    "--min-score", min=0.0, max=1.0,
+    help="Keep suggestions scoring at least this (0-1; default 0.2, every candidate with about "
+    "1 chance in 5 or more). With --evaluate: the decision threshold (default 1/3, where a "
+    "suggestion is proposed).")]
 CodeFilter = Annotated[list[str] | None, typer.Option(
     "--code", help="Only this code and its sub-codes (repeatable).")]
 
@@ -21,12 +24,12 @@ def suggest(
     documents: Annotated[list[str] | None, typer.Argument(
         help="Documents to suggest codes for (default: all).")] = None,
     code: CodeFilter = None,
-    min_score: MinScoreOpt = 0.5,
+    min_score: MinScoreOpt = None,
     interviewer: Annotated[bool, typer.Option(
         "--interviewer", help="Also suggest codes for interviewer turns.")] = False,
     evaluate: Annotated[bool, typer.Option(
-        "--evaluate", help="Measure precision/recall/F1 against a coder's codings instead.")]
-    = False,
+        "--evaluate", help="Measure precision/recall/F1 against a coder's codings instead, "
+        "next to a plain keyword lookup.")] = False,
     coder: Annotated[str | None, typer.Option(
         "--coder", "-c", help="With --evaluate: the coder whose codings are the reference "
         "(default: the coder with most codings).")] = None,
@@ -34,44 +37,62 @@ def suggest(
 ) -> None:
     """Compute and store code suggestions with their evidence (never codings).
 
-    Example: qualcode suggest entretien_01.txt --min-score 0.6
+    The suggestions form a queue ranked by a calibrated probability: `qualcode review` walks
+    it from the most likely. Example: qualcode suggest entretien_01.txt --min-score 0.3
     """
+    from ..suggest.scoring import DECISION, DEFAULT_MIN_SCORE
+
     if evaluate:
-        _evaluate(coder, min_score, json_)
+        _evaluate(coder, DECISION if min_score is None else min_score, json_)
         return
     from ..suggest.service import suggest as run
     from ..suggest.service import summary
 
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     stats: dict[str, Any] = {}
     with session(write=True) as s, _progress(json_) as progress:
-        rows = run(s, documents=documents or None, codes=code or None, min_score=min_score,
+        rows = run(s, documents=documents or None, codes=code or None, min_score=threshold,
                    include_interviewer=interviewer, progress=progress, stats=stats)
     if json_:
         print_json(rows)
         return
     from rich.table import Table
 
-    table = Table("code", "suggestions")
+    table = Table("code", "suggestions", f"of which ≥ {DECISION:.2f}")
+    likely: dict[str, int] = {}
+    for r in rows:
+        likely[r["code"]] = likely.get(r["code"], 0) + (r["score"] >= DECISION)
     for name, n in summary(rows).items():
-        table.add_row(escape(name), str(n))
+        table.add_row(escape(name), str(n), str(likely.get(name, 0)))
     console().print(table)
     info(f"{len(rows)} suggestions on {stats['segments']} segments "
          f"({stats['parsed']} texts parsed, {stats['cached']} from the cache). "
-         "Review them with `qualcode review`.")
+         "Review them with `qualcode review`, the most likely first.")
     if stats.get("interviewer_removed"):
         n = stats["interviewer_removed"]
         info(f"Removed {n} pending suggestion{'s' if n != 1 else ''} on interviewer turns "
              "(left by an earlier `suggest --interviewer`; add --interviewer to keep them).")
     if not rows and stats["segments"]:
-        # A young codebook: single keyword hits score below the default threshold.
-        info(f"No suggestion reached --min-score {min_score}. With few keywords or examples per "
-             "code, try `qualcode suggest --min-score 0.3`, or code a few segments first.")
-    check = stats.get("learned")
-    if check is not None and check.f1_codebook is not None:
+        info(f"No suggestion reached --min-score {threshold}: no keyword of the codebook "
+             "matched. Check the codebook with `qualcode codebook check`.")
+    check = stats.get("calibrator")
+    if check is not None and check.f1_default is not None:
         verdict = "used" if check.used else "not used"
-        info(f"Learned correction {verdict}: on held-out coded documents it turns "
-             f"{check.fixed} decisions right and {check.broken} wrong (micro-F1 "
-             f"{check.f1_learned:.2f} against {check.f1_codebook:.2f} without it).")
+        info(f"Calibrator trained on your decisions {verdict}: on held-out documents "
+             f"micro-F1 {check.f1_trained:.2f} against {check.f1_default:.2f} without it.")
+    meaning = acceptance_line(stats.get("acceptance") or [], DECISION)
+    if meaning:
+        info(meaning)
+
+
+def acceptance_line(bands: list[dict[str, Any]], low: float) -> str | None:
+    """What a score has meant so far: the share accepted among decided suggestions."""
+    won = sum(b["accepted"] for b in bands if b["low"] >= low - 1e-9)
+    decided = sum(b["decided"] for b in bands if b["low"] >= low - 1e-9)
+    if decided < 5:
+        return None
+    return (f"So far {won} of {decided} decided suggestions scoring {low:.2f} or more were "
+            f"accepted (about {round(10 * won / decided)} in 10).")
 
 
 class _progress:
@@ -105,11 +126,11 @@ class _progress:
             self.bar.stop()
 
 
-def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
-    from ..suggest.service import evaluate
+def _evaluate(coder: str | None, threshold: float, json_: bool) -> None:
+    from ..suggest.evaluate import evaluate
 
     with session(write=True) as s:  # keeps the analyses it had to compute in the cache
-        report = evaluate(s, coder=coder, min_score=min_score)
+        report = evaluate(s, coder=coder, threshold=threshold)
     if json_:
         print_json(report)
         return
@@ -117,7 +138,7 @@ def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
 
     out = console()
     learned = report["learned"]
-    table = Table("code", "P", "R", "F1", "P (learned)", "R (learned)", "F1 (learned)",
+    table = Table("code", "P lookup", "R lookup", "F1 lookup", "P", "R", "F1", "F1 learned",
                   title=f"Suggestions against {report['coder']}'s codings "
                         f"({report['documents']} documents, {report['segments']} segments, "
                         f"threshold {report['threshold']})")
@@ -126,23 +147,36 @@ def _evaluate(coder: str | None, min_score: float, json_: bool) -> None:
         return [f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}"] if m else [
             "–"] * 3
 
-    for name, m in report["codebook"]["codes"].items():
-        table.add_row(escape(name), *cells(m), *cells(learned["codes"][name] if learned
-                                                        else None))
+    look, book = report["keyword_lookup"], report["codebook"]
+    for name, m in book["codes"].items():
+        table.add_row(escape(name), *cells(look["codes"][name]), *cells(m),
+                      f"{learned['codes'][name]['f1']:.2f}" if learned else "–")
     table.add_section()
-    table.add_row("[bold]micro[/]", *cells(report["codebook"]["micro"]),
-                  *cells(learned["micro"] if learned else None))
-    table.add_row("[bold]macro F1[/]", "", "", f"{report['codebook']['macro_f1']:.2f}", "", "",
-                  f"{learned['macro_f1']:.2f}" if learned else "–")
+    table.add_row("[bold]micro[/]", *cells(look["micro"]), *cells(book["micro"]),
+                  f"{learned['micro']['f1']:.2f}" if learned else "–")
+    table.add_row("[bold]macro F1[/]", "", "", f"{look['macro_f1']:.2f}", "", "",
+                  f"{book['macro_f1']:.2f}", f"{learned['macro_f1']:.2f}" if learned else "–")
     out.print(table)
-    out.print("Learning curve (micro-F1 by number of training documents): " + ", ".join(
-        f"{p['train_documents']}: {p['micro_f1']:.2f}" for p in report["curve"]))
-    bare = report.get("without_fill")
-    if bare:
-        out.print("Without filled best guesses: " + ", ".join(
-            f"{p['train_documents']}: {p['micro_f1']:.2f}" for p in bare["curve"]))
-    out.print("[dim]codebook = definitions, examples and keywords only; learned = trained on "
-              "the coder's codings of the other documents (leave one document out).[/]")
+    one = report.get("one_document")
+    if one:
+        out.print(f"After learning from one document (mean of {one['runs']} runs, tested on "
+                  f"the others): micro-F1 {one['engine']['micro_f1']:.2f}, against "
+                  f"{one['codebook']['micro_f1']:.2f} for the codebook alone and "
+                  f"{one['keyword_lookup']['micro_f1']:.2f} for the keyword lookup on the same "
+                  "documents.")
+    rank = book["ranking"]
+    parts = [f"{rank['queue']} items"]
+    if rank["precision_at_10"] is not None:
+        parts.append(f"precision of the first 10 {rank['precision_at_10']:.2f}")
+    if rank["precision_at_20"] is not None:
+        parts.append(f"of the first 20 {rank['precision_at_20']:.2f}")
+    if rank["found_in_top_20pct"] is not None:
+        parts.append(f"codings found in its top 20% {rank['found_in_top_20pct']:.0%} "
+                     f"(keyword lookup {look['ranking']['found_in_top_20pct'] or 0:.0%})")
+    out.print("Review queue (codebook alone): " + ", ".join(parts) + ".")
+    out.print("[dim]lookup = a code wherever one of its keywords appears; codebook = the "
+              "engine with definitions, examples and keywords only; learned = trained on the "
+              "coder's codings of the other documents (leave one document out).[/]")
 
 
 HELP = ("a accept (creates the coding)   r reject   s skip (ask again with --skipped)   "
@@ -159,7 +193,7 @@ def review(
         "--retrain-every", help="Retrain and re-sort the queue after this many decisions "
         "(0: never).")] = 10,
 ) -> None:
-    """Accept, reject or skip suggestions one key at a time, the most uncertain first.
+    """Accept, reject or skip suggestions one key at a time, the most likely first.
 
     Example: qualcode review --code "déqualification"
     """
@@ -188,7 +222,7 @@ def review(
                 break
         else:
             item = queue[0]
-            show_item(out, item, loop.done, len(queue))
+            show_item(out, item, loop.done, len(queue), loop.meaning(item.score))
             key = read_key("[a/r/s/u/q/?] ").lower()
         if key in ("a", "r", "s") and queue:
             from ..suggest.review import ACTIONS
@@ -249,30 +283,27 @@ def _nothing_to_review(loop: Any, skipped: bool) -> str:
     return line + "."
 
 
-def show_item(out: Any, item: Item, done: int, remaining: int) -> None:
+def show_item(out: Any, item: Item, done: int, remaining: int,
+              meaning: str | None = None) -> None:
     from rich.text import Text
 
     text = Text(item.text)
     for start, end, negated in item.highlights():
-        text.stylize("bold strike yellow" if negated else "bold reverse", start, end)
+        text.stylize("bold underline yellow" if negated else "bold reverse", start, end)
     colour = item.colour or "magenta"
     ev = item.evidence
     out.rule(f"{done} done · {remaining} to go")
     who = f" ({escape(item.speaker)})" if item.speaker else ""
     out.print(f"[bold cyan]{escape(item.ref)}[/]{who}")
     out.print(text)
-    out.print(f"code: [bold {colour}]{escape(item.code)}[/]   score {item.score:.2f}")
-    if ev.get("filled"):
-        out.print("[dim]best guess: no code reached the threshold on this segment, and your "
-                  "coders code nearly every segment[/]")
+    out.print(f"code: [bold {colour}]{escape(item.code)}[/]   score {item.score:.2f}"
+              + (f"   [dim]{escape(meaning)}[/]" if meaning else ""))
     parts = ev.get("contributions", {})
     if parts:
         out.print("   ".join(f"{k} {v:+.2f}" for k, v in parts.items() if k != "base"))
     matches = ev.get("matches", [])
     if matches:
-        out.print("evidence: " + ", ".join(
-            f"{escape(m['text'])} → {escape(m['keyword'])}" + (" (negated)" if m["negated"]
-                                                             else "") for m in matches))
+        out.print("evidence: " + ", ".join(_match_label(m) for m in matches))
     near = ev.get("nearest")
     if near:
         shared = near.get("shared") or []
@@ -281,7 +312,100 @@ def show_item(out: Any, item: Item, done: int, remaining: int) -> None:
                   f"« {escape(near['excerpt'])} »")
 
 
+def _match_label(m: dict[str, Any]) -> str:
+    label = f"{escape(m['text'])} → {escape(m['keyword'])}"
+    notes = []
+    if m.get("negated"):
+        notes.append("negated")
+    if m.get("from_name"):
+        notes.append("the code's name")
+    if "reliability" in m:
+        notes.append(f"right {m['reliability']:.0%}")
+    return label + (f" ({', '.join(notes)})" if notes else "")
+
+
+def codebook_check(json_: JsonOpt = False) -> None:
+    """Check the codebook against the corpus: what would make suggestions weak.
+
+    Warns about codes with few keywords, keywords found in most segments or in none,
+    examples that share no words with the corpus, and codes whose name never appears.
+    Example: qualcode codebook check
+    """
+    from ..suggest.lint import check_codebook
+
+    with session(write=True) as s:  # keeps the analyses it computes in the cache
+        findings = check_codebook(s)
+    if json_:
+        print_json([f.as_dict() for f in findings])
+        return
+    if not findings:
+        info("No warning: every code has keywords found in the corpus, none too common.")
+        return
+    from rich.table import Table
+
+    table = Table("code", "warning", "detail")
+    for f in findings:
+        table.add_row(escape(f.code), f.kind, escape(f.message))
+    console().print(table)
+    info(f"{len(findings)} warning{'s' if len(findings) != 1 else ''}; edit the codebook "
+         "(YAML, then `qualcode codebook import`) or approve proposals with "
+         "`qualcode codebook propose`.")
+
+
+def codebook_propose(
+    code: Annotated[str | None, typer.Option(
+        "--code", help="Only this code and its sub-codes.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Proposals per code.")] = 5,
+    coder: CoderOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Propose keywords from the coded segments, to approve with one key each.
+
+    A proposed word appears in several segments coded with the code and rarely elsewhere.
+    Keys: a approve (adds it to the code's keywords, with a memo saying where it came from),
+    r refuse (never proposed again), s skip, q quit. With --json, only lists them.
+    Example: qualcode codebook propose --code "déqualification"
+    """
+    from ..suggest.proposals import approve, propose, refuse
+    from .keys import read_key
+
+    with session(write=True) as s:
+        proposals = propose(s, code=code, limit=limit)
+    if json_:
+        print_json([p.as_dict() for p in proposals])
+        return
+    if not proposals:
+        info("No keyword to propose: code more segments first (a word must appear in at "
+             "least two segments coded with a code, and rarely elsewhere).")
+        return
+    from ..corpus.coders import default_coder
+
+    who = coder or default_coder()
+    out = console()
+    counts = {"approved": 0, "refused": 0}
+    for p in proposals:
+        out.print(f"[bold]{escape(p.code)}[/]: « [bold]{escape(p.keyword)}[/] » in {p.coded} "
+                  f"coded segments, {p.others} others ({p.precision:.0%}); e.g. "
+                  f"{escape(', '.join(p.segments))}")
+        key = read_key("[a]pprove, [r]efuse, [s]kip, [q]uit: ").lower()
+        if key == "q":
+            break
+        if key in ("a", "r"):
+            with session(write=True) as s:
+                if key == "a":
+                    approve(s, p, coder=who)
+                else:
+                    refuse(s, p.code, p.keyword)
+            counts["approved" if key == "a" else "refused"] += 1
+    info(f"{counts['approved']} keyword{'s' if counts['approved'] != 1 else ''} approved, "
+         f"{counts['refused']} refused. Run `qualcode suggest` to use them.")
+
+
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+    """Add this module's commands to the top-level app (and the codebook group's)."""
+    from .codebook import app as codebook_app
+
     app.command("suggest")(suggest)
     app.command("review")(review)
+    codebook_app.command("check")(codebook_check)
+    codebook_app.command("propose")(codebook_propose)

@@ -25,7 +25,6 @@ from ..textutil import fold, sha256_text
 from . import pipeline
 
 MAGIC = b"QA1\0"
-TOKENS_ONLY = "/tokens"  # cache key suffix of analyses made by the tokenizer alone
 _HEADER = struct.Struct("<4sIH")  # magic, token count, vector dimension
 
 STOP, PUNCT, SPACE, NEG_NE, NEG_ADV, NEG_SANS = 1, 2, 4, 8, 16, 32
@@ -156,16 +155,11 @@ class Analyser:
 
 
 def analyse_texts(texts: Iterable[str], *, nlp: Any | None = None,
-                  batch_size: int = pipeline.BATCH_SIZE,
-                  tokens_only: bool = False) -> Iterator[Analysis]:
-    """Parse ``texts`` and yield their analyses in order. ``tokens_only`` runs the tokenizer
-    alone (no lemmas, about 40x faster): enough for the segment vector, whose stop-word,
-    punctuation and vector lookups are all properties of the word, not of its context."""
+                  batch_size: int = pipeline.BATCH_SIZE) -> Iterator[Analysis]:
+    """Parse ``texts`` and yield their analyses in order."""
     nlp = nlp if nlp is not None else pipeline.get_nlp()
     analyser = _analyser(nlp)
-    docs = (pipeline.tokenize(texts, nlp=nlp) if tokens_only
-            else pipeline.pipe(texts, nlp=nlp, batch_size=batch_size))
-    for doc in docs:
+    for doc in pipeline.pipe(texts, nlp=nlp, batch_size=batch_size):
         yield analyser.analyse(doc)
 
 
@@ -195,7 +189,6 @@ class AnalysisStore:
         self.parsed = 0
         self.read = 0
         self.memo: dict[str, Analysis] = {}
-        self.token_memo: dict[str, Analysis] = {}
 
     def _load(self, hashes: Sequence[str], model: str) -> dict[str, Analysis]:
         out: dict[str, Analysis] = {}
@@ -210,17 +203,15 @@ class AnalysisStore:
 
     def get_many(self, texts: Sequence[str], hashes: Sequence[str] | None = None,
                  *, progress: Callable[[int], None] | None = None,
-                 keep: bool = False, tokens_only: bool = False,
+                 keep: bool = False,
                  batch_size: int = pipeline.BATCH_SIZE) -> list[Analysis]:
         """Analyses of ``texts`` (``hashes`` = their sha256 when the caller knows them).
 
         ``progress(n)`` is called with the number of texts done since the last call.
-        ``keep`` also keeps them in memory for later calls in this run. ``tokens_only``
-        analyses have no lemmas (see `analyse_texts`) and are cached under their own key.
+        ``keep`` also keeps them in memory for later calls in this run.
         """
         hashes = list(hashes) if hashes is not None else [sha256_text(t) for t in texts]
-        model = self.model + TOKENS_ONLY if tokens_only else self.model
-        memo = self.token_memo if tokens_only else self.memo
+        model, memo = self.model, self.memo
         found = {h: memo[h] for h in hashes if h in memo}
         wanted = [h for h in dict.fromkeys(hashes) if h not in found]
         if wanted:
@@ -239,8 +230,7 @@ class AnalysisStore:
             nlp = self.nlp_factory()
             rows = []
             keys = list(missing)
-            analyses = analyse_texts(missing.values(), nlp=nlp, batch_size=batch_size,
-                                     tokens_only=tokens_only)
+            analyses = analyse_texts(missing.values(), nlp=nlp, batch_size=batch_size)
             for h, analysis in zip(keys, analyses, strict=True):
                 found[h] = analysis
                 rows.append({"text_hash": h, "model": model, "data": to_bytes(analysis)})

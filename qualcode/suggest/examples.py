@@ -46,6 +46,7 @@ class Entry:
     positive: frozenset[int]  # code ids
     negative: frozenset[int]
     segment_id: int | None = None  # None for codebook examples
+    group: int | None = None  # its document (or block), to leave out for out-of-fold features
 
 
 class ExamplePool:
@@ -81,16 +82,21 @@ class ExamplePool:
                 if cid in col:
                     self.neg[k, col[cid]] = True
         self.by_segment: dict[int, list[int]] = {}
+        self.by_group: dict[int, list[int]] = {}
         for k, e in enumerate(self.entries):
             if e.segment_id is not None:
                 self.by_segment.setdefault(e.segment_id, []).append(k)
+            if e.group is not None:
+                self.by_group.setdefault(e.group, []).append(k)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def cosines(self, bags: Sequence[Iterable[str]],
-                segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
-        """(segments, entries) cosines of the lemma sets; a segment's own entries get 0."""
+                segment_ids: Sequence[int | None] | None = None,
+                groups: Sequence[int | None] | None = None) -> np.ndarray:
+        """(segments, entries) cosines of the lemma sets; a segment's own entries, and the
+        entries of its group when ``groups`` are given, get 0."""
         n, m = len(bags), len(self.entries)
         if not n or not m:
             return np.zeros((n, m), np.float32)
@@ -125,12 +131,19 @@ class ExamplePool:
                 own = self.by_segment.get(sid) if sid is not None else None
                 if own:
                     cos[i, own] = 0.0
+        if groups is not None and self.by_group:
+            for i, g in enumerate(groups):
+                same = self.by_group.get(g) if g is not None else None
+                if same:
+                    cos[i, same] = 0.0
         return cos
 
     def margins(self, cos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(margin, nearest positive entry or -1) per segment and code. A code without
-        positive examples (no codebook example, nothing coded yet) still gets the negative
-        side: a segment like a rejected suggestion scores lower."""
+        """(margin, nearest positive entry or -1) per segment and code: the nearest example
+        of the code against the nearest example that is not of it (another code's example,
+        a segment coded otherwise, a rejected suggestion). Both sides grow with the pool, so
+        a large pool of coded segments does not lift every code. A code without positive
+        examples keeps the negative side."""
         n, k = cos.shape[0], len(self.code_ids)
         margin = np.zeros((n, k), np.float32)
         nearest = np.full((n, k), -1, np.int64)
@@ -139,7 +152,7 @@ class ExamplePool:
         rows = np.arange(n)
         for j in range(k):
             pos = np.flatnonzero(self.pos[:, j])
-            neg = np.flatnonzero(self.neg[:, j])
+            neg = np.flatnonzero(~self.pos[:, j])
             if pos.size:
                 sub = cos[:, pos]
                 best = sub.argmax(axis=1)

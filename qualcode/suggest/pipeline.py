@@ -112,11 +112,4 @@ def pipe(texts: Iterable[str], *, nlp: Any | None = None,
     yield from nlp.pipe(texts, batch_size=batch_size)
 
 
-def tokenize(texts: Iterable[str], *, nlp: Any | None = None) -> Iterator[Any]:
-    """spaCy docs for ``texts`` from the tokenizer alone (no tagging, no lemmas)."""
-    nlp = nlp if nlp is not None else get_nlp()
-    for text in texts:
-        yield nlp.make_doc(text)
-
-
 ProgressFn = Callable[[int], None]

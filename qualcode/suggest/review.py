@@ -1,6 +1,6 @@
 """The review loop's logic, independent of the terminal (Prodigy-style).
 
-A queue of suggestions sorted uncertain-first (score closest to the threshold first), and
+A queue of suggestions ranked by their calibrated score, the most likely first, and
 decisions: accept (a `Coding` with origin `suggestion` on the segment, by the reviewing
 coder), reject, skip (never a negative answer: it only moves the suggestion out of the
 queue), undo (reverts the last decision of this review exactly, including the coding it
@@ -14,6 +14,7 @@ the state its reviewer saw (checked inside the decision's own write transaction)
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,10 +81,10 @@ class Decision:
     item: Item | None = None
 
 
-def load_queue(session: Any, *, code: str | None = None, threshold: float = DEFAULT_MIN_SCORE,
+def load_queue(session: Any, *, code: str | None = None,
                include_skipped: bool = False) -> list[Item]:
-    """Undecided suggestions, the most uncertain first; never those whose segment already
-    carries the code."""
+    """Undecided suggestions, the most likely first (a ranked queue: review from the top and
+    stop where the scores stop paying); never those whose segment already carries the code."""
     statuses = ["pending", "skipped"] if include_skipped else ["pending"]
     stmt = (select(Suggestion, Segment, Document.name, Document.text, Code)
             .join(Segment, Segment.id == Suggestion.segment_id)
@@ -103,7 +104,7 @@ def load_queue(session: Any, *, code: str | None = None, threshold: float = DEFA
         items.append(Item(sug.id, doc_name, seg.n, seg.start, doc_text[seg.start:seg.end],
                           seg.speaker, c.name, c.colour, sug.score, sug.evidence or {},
                           sug.status, sug.decided_by))
-    items.sort(key=lambda it: (abs(it.score - threshold), it.document, it.n, it.code))
+    items.sort(key=lambda it: (-it.score, it.document, it.n, it.code))
     return items
 
 
@@ -113,6 +114,30 @@ def status_counts(session: Any, *, code: str | None = None) -> dict[str, int]:
     if code:
         stmt = stmt.where(Suggestion.code_id == get_code(session, code).id)
     return {status: n for status, n in session.execute(stmt)}
+
+
+def acceptance_rates(session: Any, width: float = 0.1) -> list[dict[str, Any]]:
+    """Share of the decided suggestions accepted, per band of score (what a score has meant
+    on this corpus so far): ``[{"low", "high", "accepted", "decided"}]``."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for score, status in session.execute(select(Suggestion.score, Suggestion.status).where(
+            Suggestion.status.in_(["accepted", "rejected"]))):
+        band = min(int(score / width), int(round(1 / width)) - 1)
+        counts[band][0 if status == "accepted" else 1] += 1
+    return [{"low": round(b * width, 2), "high": round((b + 1) * width, 2),
+             "accepted": won, "decided": won + lost}
+            for b, (won, lost) in sorted(counts.items())]
+
+
+def score_meaning(bands: list[dict[str, Any]], score: float, width: float = 0.1
+                  ) -> str | None:
+    """« about 6 in 10 at this score were accepted so far », from the decided suggestions
+    scoring within ``width`` of ``score`` (None before five such decisions)."""
+    near = [b for b in bands if b["high"] > score - width and b["low"] < score + width]
+    won, decided = sum(b["accepted"] for b in near), sum(b["decided"] for b in near)
+    if decided < 5:
+        return None
+    return f"about {round(10 * won / decided)} in 10 at this score accepted so far"
 
 
 @dataclass
@@ -127,6 +152,8 @@ class Review:
     history: list[Decision] = field(default_factory=list)
     done: int = 0
     retrain_every: int = 10  # decisions between two retrainings (0: never)
+    _bands: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _bands_at: int = field(default=-1, repr=False)
 
     def due(self) -> bool:
         return bool(self.retrain_every) and self.done > 0 and self.done % self.retrain_every == 0
@@ -144,9 +171,16 @@ class Review:
             return len(suggest(s, documents=docs, codes=[self.code] if self.code else None,
                                min_score=self.threshold, refresh_only=True))
 
+    def meaning(self, score: float) -> str | None:
+        """What ``score`` has meant on this corpus so far (refreshed every decision)."""
+        if self._bands is None or self._bands_at != self.done:
+            with self.db.session() as s:
+                self._bands, self._bands_at = acceptance_rates(s), self.done
+        return score_meaning(self._bands, score)
+
     def queue(self) -> list[Item]:
         with self.db.session() as s:
-            return load_queue(s, code=self.code, threshold=self.threshold,
+            return load_queue(s, code=self.code,
                               include_skipped=self.include_skipped)
 
     def decide(self, item: Item, action: str) -> Decision:

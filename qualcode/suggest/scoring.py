@@ -1,70 +1,44 @@
-"""Scorers, their registry and the combiner that turns them into one score in [0, 1].
+"""The scoring engine (`qualcode.rank.v1`): evidence per (segment, code), one probability.
 
-Scorers are registered under versioned names: a changed behaviour gets a new name, so a stored
-suggestion (its ``scorer`` column and evidence) stays explainable.
+Evidence, each versioned so that a stored suggestion stays explainable:
+- `qualcode.keywords.v4` (keywords.py): the code's keywords, and its own name, matched on
+  lemmas; words are evidence once; negated matches are flagged;
+- `qualcode.reliability.v1` (reliability.py): each keyword's precision, from its
+  specificity in this corpus and the coders' decisions; the keyword probability is the
+  noisy-OR of the distinct keywords matched, ``1 - prod(1 - reliability)``;
+- `qualcode.similarity.v2`: how much closer the segment vector is to this code's prototype
+  (definition and examples) than to the other codes', as a z-score across the codes;
+- `qualcode.examples.v1` (examples.py): the nearest example of the code against the nearest
+  example of another code, by shared lemmas (codebook examples, then coded segments);
+- `qualcode.calibrator.v1` (calibrate.py): one shared logistic model over those features
+  (keyword probability, example margin, similarity), trained on decisions and used only when
+  it beats its default on held-out documents.
 
-- `qualcode.keywords.v4` (keywords.py): keyword strength per (segment, code); words are
-  evidence once (v1 counted overlapping matches of one passage several times).
-- `qualcode.similarity.v1`: cosine between the segment vector and the code's prototype (its
-  definition and examples), taken relative to the segment's cosines with all the codes
-  (difference to their mean, and z-score). The vectors tell on-topic from off-topic text but
-  barely one code from another, so similarity only nudges the score.
-- `qualcode.examples.v1` (examples.py): the margin of the nearest example of the code over
-  the nearest example coded otherwise, by shared lemmas; codebook examples, then the coded
-  segments as the coder works.
-- `qualcode.learned.v2` (learned.py): a per-code correction trained on human codings and
-  review decisions, used only when it helps on held-out documents.
-- `qualcode.fill.v2`: the coders' habit. When they code nearly every segment (at least 80% of
-  the segments of the documents they coded), a segment that no code reaches still gets its
-  best code as a suggestion, with its true score and ``"filled": true`` in the evidence (v1
-  raised the score to the threshold).
-- `qualcode.combine.v2`: score = sigmoid(BIAS + KW_WEIGHT·min(kw, KW_CAP) + similarity
-  + EX_WEIGHT·example margin + learned), similarity = SIM_WEIGHT·(cos - mean cos)
-  + Z_WEIGHT·z-score. 0.5 is the threshold: two keywords give about 0.9; one keyword gives
-  about 0.27 and passes 0.5 only when the segment is closer to this code than to most others
-  (vectors and examples); without a keyword the score stays under 0.1.
+A candidate is any pair with evidence; the queue is ranked by the calibrated probability, so
+a single specific keyword is enough to be proposed and a common one needs corroboration.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from . import calibrate as cal
 from . import examples as exmod
 from . import keywords as kwmod
-from . import learned as lmod
 from .analysis_cache import Analysis
+from .reliability import Key, Reliability
 
-SIMILARITY = "qualcode.similarity.v1"
-COMBINER = "qualcode.combine.v2"
-DEFAULT_MIN_SCORE = 0.5
-
-BIAS = -4.0
-KW_WEIGHT = 3.0
-KW_CAP = 2.5
-SIM_WEIGHT = 4.0
-Z_WEIGHT = 0.5
-EX_WEIGHT = 2.0
-FILL = "qualcode.fill.v2"
-FILL_COVERAGE = 0.8  # coders who code at least this share of segments
-FILL_FLOOR = 0.1  # a filled code must still score this much on its own
-
-REGISTRY: dict[str, Callable[..., Any]] = {}
-
-
-def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = fn
-        return fn
-    return deco
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+SIMILARITY = "qualcode.similarity.v2"
+COMBINER = "qualcode.rank.v1"
+DEFAULT_MIN_SCORE = 0.2  # what `suggest` keeps in the queue: about 1 chance in 5 or more
+# Where a suggestion is proposed (and the evaluation decides): for calibrated probabilities
+# the threshold that maximises F1 is half the best F1 reachable, so about 1/3 when F1 is
+# about 2/3; a suggestion right once in three is worth a reviewer's key.
+DECISION = 1 / 3
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -82,166 +56,173 @@ class CodeInfo:
 
 
 @dataclass
-class Batch:
-    """Scorer outputs for a batch of segments against every code."""
+class Features:
+    """Evidence for a batch of segments against every code."""
 
     analyses: Sequence[Analysis]
-    matches: list[list[kwmod.Match]]
-    kw: np.ndarray  # (n, codes) keyword strength
-    cos: np.ndarray  # (n, codes) cosine to the prototype
-    sim: np.ndarray  # (n, codes) similarity term of the logit (relative cosine, z-score)
-    ex: np.ndarray  # (n, codes) example margin (examples.py)
-    ex_nearest: np.ndarray  # (n, codes) nearest positive example (pool index, -1: none)
+    matches: list[list[kwmod.Match]]  # kept matches: words are evidence once per code
+    plain: list[dict[int, set[str]]]  # per segment: code id -> keywords matched plainly
+    negated: list[dict[int, set[str]]]  # code id -> keywords matched only under a negation
+    p_kw: np.ndarray  # (n, codes) probability from the keywords (and the code's base rate)
+    cos: np.ndarray  # (n, codes) cosine of the segment's lemmas with the code's lexicon
+    sim: np.ndarray  # (n, codes) z-score of that cosine across the codes
+    ex: np.ndarray  # (n, codes) example margin
+    nearest: np.ndarray  # (n, codes) nearest positive example (pool index, -1: none)
     bags: list[set[str]]  # content lemmas per segment
-    z0: np.ndarray  # codebook logit
-    learned: np.ndarray  # learned correction of the logit
-    score: np.ndarray  # final score in [0, 1]
-    filled: np.ndarray  # (n, codes) bool: raised to the threshold by `Engine.fill`
+    score: np.ndarray | None = None  # (n, codes) calibrated probability
 
 
-@dataclass
-class Features:
-    matches: list[list[kwmod.Match]]
-    kw: np.ndarray
-    cos: np.ndarray
-    sim: np.ndarray
-    ex: np.ndarray
-    nearest: np.ndarray
-    bags: list[set[str]]
+def distinct(matches: Sequence[kwmod.Match]) -> list[kwmod.Match]:
+    """Words are evidence once: per code, a match overlapping a longer (or plain) one is
+    dropped (`prendre mes tickets` and `prendre ses tickets` on one passage, `relais` inside
+    `prendre le relais`)."""
+    ordered = sorted(matches, key=lambda m: (m.negated, m.first - m.last, m.first))
+    claimed: dict[int, list[tuple[int, int]]] = {}
+    kept = []
+    for m in ordered:
+        spans = claimed.setdefault(m.code_id, [])
+        if any(m.first <= last and first <= m.last for first, last in spans):
+            continue
+        spans.append((m.first, m.last))
+        kept.append(m)
+    kept.sort(key=lambda m: (m.first, m.code_id))
+    return kept
+
+
+def keyword_sets(kept: Sequence[kwmod.Match]) -> tuple[dict[int, set[str]],
+                                                         dict[int, set[str]]]:
+    """Per code: keywords matched plainly, and those matched only under a negation."""
+    plain: dict[int, set[str]] = {}
+    negated: dict[int, set[str]] = {}
+    for m in kept:
+        (negated if m.negated else plain).setdefault(m.code_id, set()).add(m.keyword)
+    for cid, words in negated.items():
+        words -= plain.get(cid, set())
+    return plain, {cid: w for cid, w in negated.items() if w}
+
+
+def keyword_probability(plain: dict[int, set[str]], negated: dict[int, set[str]],
+                        rel: Reliability) -> dict[int, float]:
+    """Noisy-OR of the distinct keywords matched: each is a separate chance of being right."""
+    out: dict[int, float] = {}
+    for cid in set(plain) | set(negated):
+        miss = 1.0
+        for kw in plain.get(cid, ()):
+            miss *= 1.0 - rel.keyword((cid, kw))
+        if negated.get(cid):
+            hold = rel.negation(cid)
+            for kw in negated[cid]:
+                miss *= 1.0 - hold * rel.keyword((cid, kw))
+        out[cid] = 1.0 - miss
+    return out
+
+
+def similarity(bags: Sequence[set[str]], lexicons: Sequence[frozenset[str]]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, z-score across the codes) per segment and code (`qualcode.similarity.v2`).
+
+    The cosine of the segment's content lemmas with the code's lexicon (the content lemmas
+    of its definition, inclusion criteria and examples); the z-score says how much this code
+    stands out for the segment among the codes. Shared words tell codes apart better than
+    the model's pruned static vectors, and better than a multilingual sentence model
+    measured on the same material (docs/suggestions.md), and they explain themselves."""
+    n, k = len(bags), len(lexicons)
+    cos = np.zeros((n, k), np.float32)
+    sizes = np.array([max(len(x), 1) for x in lexicons], np.float32)
+    for i, bag in enumerate(bags):
+        if bag:
+            cos[i] = [len(bag & lex) for lex in lexicons]
+            cos[i] /= np.sqrt(len(bag) * sizes)
+    z = np.zeros_like(cos)
+    has = np.array([bool(x) for x in lexicons])
+    if has.sum() >= 2:
+        sub = cos[:, has]
+        z[:, has] = (sub - sub.mean(axis=1, keepdims=True)) / (
+            sub.std(axis=1, keepdims=True) + 1e-3)
+    return cos, z
 
 
 @dataclass
 class Engine:
     codes: list[CodeInfo]
     index: kwmod.KeywordIndex
-    weights: dict[tuple[int, str], float]
-    prototypes: np.ndarray  # (codes, dim) unit vectors (zero rows: no prototype)
+    lexicons: list[frozenset[str]]  # per code: lemmas of its definition and examples
+    reliability: Reliability
     pool: exmod.ExamplePool | None = None
-    model: lmod.LearnedModel | None = None
-    check: lmod.Check | None = None  # whether the learned correction passed its check
+    weights: np.ndarray = field(default_factory=lambda: cal.DEFAULT.copy())
+    check: cal.Check | None = None  # whether a trained calibrator passed its check
+    learning: cal.Check | None = None  # whether what decisions taught passed its check
     learned_from: np.ndarray | None = None  # (codes,) human decisions behind each code
-    # Share of the segments this corpus's coders code (None: no human coding yet). When they
-    # code nearly every segment, a segment left without any suggestion gets its best code.
-    coverage: float | None = None
-
-    @property
-    def fills(self) -> bool:
-        return self.coverage is not None and self.coverage >= FILL_COVERAGE
+    name_keywords: frozenset[Key] = frozenset()  # keywords taken from the codes' names
 
     @property
     def column(self) -> dict[int, int]:
         return {c.id: j for j, c in enumerate(self.codes)}
 
-    def codebook_features(self, analyses: Sequence[Analysis],
-                          segment_ids: Sequence[int | None] | None = None) -> Features:
-        """Keyword, similarity and example evidence; ``segment_ids`` keeps a segment from
-        being its own example."""
+    @property
+    def calibrated(self) -> bool:
+        return self.check is not None and self.check.used
+
+    def match(self, a: Analysis) -> list[kwmod.Match]:
+        return distinct(kwmod.match(a, self.index))
+
+    def features(self, analyses: Sequence[Analysis],
+                 segment_ids: Sequence[int | None] | None = None, *,
+                 matches: Sequence[list[kwmod.Match]] | None = None,
+                 reliability: Reliability | None = None,
+                 groups: Sequence[int | None] | None = None) -> Features:
+        """Evidence for ``analyses``. ``segment_ids`` keeps a segment from being its own
+        example, ``groups`` keeps examples of the same group out (out-of-fold features);
+        ``matches`` are reused when known; ``reliability`` overrides the engine's."""
+        rel = reliability or self.reliability
         col = self.column
         n, k = len(analyses), len(self.codes)
-        kw = np.zeros((n, k), np.float32)
-        matches = []
-        for i, a in enumerate(analyses):
-            found = REGISTRY[kwmod.NAME](a, self.index)
-            matches.append(found)
-            for code_id, strength in kwmod.strengths(found, self.weights).items():
-                kw[i, col[code_id]] = strength
-        cos, sim = REGISTRY[SIMILARITY](analyses, self.prototypes)
+        kept = list(matches) if matches is not None else [self.match(a) for a in analyses]
+        base = np.array([rel.base(c.id, k) for c in self.codes], np.float32)
+        p_kw = np.tile(base, (n, 1))
+        plains, negs = [], []
+        for i, found in enumerate(kept):
+            plain, negated = keyword_sets(found)
+            plains.append(plain)
+            negs.append(negated)
+            for cid, p in keyword_probability(plain, negated, rel).items():
+                j = col[cid]
+                p_kw[i, j] = 1.0 - (1.0 - base[j]) * (1.0 - p)
         bags = [exmod.content_lemmas(a) for a in analyses]
+        cos, sim = similarity(bags, self.lexicons)
         if self.pool is not None and len(self.pool):
-            ex, nearest = REGISTRY[exmod.NAME](self.pool, bags, segment_ids)
+            ex, nearest = self.pool.margins(self.pool.cosines(bags, segment_ids, groups))
         else:
             ex, nearest = np.zeros((n, k), np.float32), np.full((n, k), -1, np.int64)
-        return Features(matches, kw, cos, sim, ex, nearest, bags)
+        return Features(analyses, kept, plains, negs, p_kw, cos, sim, ex, nearest, bags)
 
     def score(self, analyses: Sequence[Analysis],
-              segment_ids: Sequence[int | None] | None = None) -> Batch:
-        f = self.codebook_features(analyses, segment_ids)
-        z0 = codebook_logit(f.kw, f.sim, f.ex)
-        if self.model is not None and self.model.labelled.any():
-            learned = REGISTRY[lmod.NAME](self.model, analyses, f.kw, f.sim)
-        else:
-            learned = np.zeros_like(z0)
-        return Batch(analyses, f.matches, f.kw, f.cos, f.sim, f.ex, f.nearest, f.bags, z0,
-                     learned, sigmoid(z0 + learned), np.zeros(z0.shape, bool))
-
-    def fill(self, batch: Batch, threshold: float, blocked: np.ndarray | None = None) -> None:
-        """The coders' habit (`qualcode.fill.v2`): when they code nearly every segment, a
-        segment with no code at or above ``threshold`` (and no human coding: ``blocked``
-        rows) gets its best code marked as filled, if it scores at least FILL_FLOOR. The
-        score is left as it is: a filled suggestion is a best guess and says so."""
-        if not self.fills or not batch.score.size:
-            return
-        none = ~(batch.score >= threshold).any(axis=1)
-        if blocked is not None:
-            none &= ~blocked
-        rows = np.flatnonzero(none)
-        best = batch.score[rows].argmax(axis=1)
-        keep = batch.score[rows, best] >= FILL_FLOOR
-        batch.filled[rows[keep], best[keep]] = True
-
-    def suggested(self, batch: Batch, threshold: float) -> np.ndarray:
-        """(n, codes) bool: what `suggest` proposes, scores at the threshold or filled."""
-        return (batch.score >= threshold) | batch.filled
-
-
-def codebook_logit(kw: np.ndarray, sim: np.ndarray, ex: np.ndarray) -> np.ndarray:
-    return BIAS + KW_WEIGHT * np.minimum(kw, KW_CAP) + sim + EX_WEIGHT * ex
+              segment_ids: Sequence[int | None] | None = None, *,
+              matches: Sequence[list[kwmod.Match]] | None = None) -> Features:
+        f = self.features(analyses, segment_ids, matches=matches)
+        f.score = cal.sigmoid(cal.design(f.p_kw, f.ex, f.sim) @ self.weights)
+        return f
 
 
 def _sig(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def contributions(kw: float, sim: float, ex: float, learned: float) -> dict[str, float]:
-    """Each scorer's share of the final score, added in order from the base score."""
-    z_kw = BIAS + KW_WEIGHT * min(kw, KW_CAP)
-    z_ex = z_kw + sim + EX_WEIGHT * ex
-    base, with_kw, with_sim = _sig(BIAS), _sig(z_kw), _sig(z_kw + sim)
-    with_ex, final = _sig(z_ex), _sig(z_ex + learned)
+def contributions(weights: np.ndarray, p_kw: float, ex: float, sim: float) -> dict[str, float]:
+    """Each kind of evidence's share of the final score, added in order from the score of a
+    pair without any evidence."""
+    a, b, c, d = (float(w) for w in weights)
+    z_none = a * float(cal.logit(np.float64(0.0))) + d
+    z_kw = a * float(cal.logit(np.float64(p_kw))) + d
+    base, with_kw = _sig(z_none), _sig(z_kw)
+    with_ex = _sig(z_kw + b * ex)
+    final = _sig(z_kw + b * ex + c * sim)
     return {"base": round(base, 4), "keywords": round(with_kw - base, 4),
-            "similarity": round(with_sim - with_kw, 4), "examples": round(with_ex - with_sim, 4),
-            "learned": round(final - with_ex, 4)}
-
-
-@register(kwmod.NAME)
-def keyword_scorer(a: Analysis, index: kwmod.KeywordIndex) -> list[kwmod.Match]:
-    return kwmod.match(a, index)
-
-
-@register(SIMILARITY)
-def similarity_scorer(analyses: Sequence[Analysis], prototypes: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """(cosine, similarity logit term) per segment and code."""
-    n, k = len(analyses), prototypes.shape[0]
-    if n == 0 or k == 0 or prototypes.shape[1] != analyses[0].vector.shape[0]:
-        z = np.zeros((n, k), np.float32)
-        return z, z
-    v = unit(np.stack([a.vector for a in analyses]).astype(np.float32))
-    cos = v @ prototypes.T
-    has = np.linalg.norm(prototypes, axis=1) > 0
-    term = np.zeros_like(cos)
-    if has.sum() >= 2:
-        sub = cos[:, has]
-        rel = sub - sub.mean(axis=1, keepdims=True)
-        zscore = rel / (sub.std(axis=1, keepdims=True) + 1e-6)
-        term[:, has] = SIM_WEIGHT * rel + Z_WEIGHT * zscore
-    term[~v.any(axis=1)] = 0.0
-    return cos, term.astype(np.float32)
-
-
-@register(exmod.NAME)
-def example_scorer(pool: exmod.ExamplePool, bags: Sequence[set[str]],
-                   segment_ids: Sequence[int | None] | None) -> tuple[np.ndarray, np.ndarray]:
-    return pool.margins(pool.cosines(bags, segment_ids))
-
-
-@register(lmod.NAME)
-def learned_scorer(model: lmod.LearnedModel, analyses: Sequence[Analysis], kw: np.ndarray,
-                   sim: np.ndarray) -> np.ndarray:
-    return model.correction(analyses, kw, sim)
+            "examples": round(with_ex - with_kw, 4), "similarity": round(final - with_ex, 4)}
 
 
 def scorer_names() -> dict[str, str]:
-    return {"keywords": kwmod.NAME, "similarity": SIMILARITY, "examples": exmod.NAME,
-            "learned": lmod.NAME,
-            "fill": FILL, "combiner": COMBINER}
+    from .reliability import NAME as RELIABILITY
+
+    return {"keywords": kwmod.NAME, "reliability": RELIABILITY, "similarity": SIMILARITY,
+            "examples": exmod.NAME, "calibrator": cal.NAME, "combiner": COMBINER}
