@@ -28,9 +28,8 @@ SHARED = REPO.parent / "shared"
 # carry @pytest.mark.refi_shared and are skipped elsewhere; the others use tests/data/refi/
 # (our own files, written by tests/make_refi_fixtures.py).
 REFI_SHARED = SHARED / "refi-qda"
-REFI_SHARED_MISSING = (
-    f"needs ../shared/refi-qda/ (official REFI-QDA schemas and other tools' .qdpx/.qdc files), "
-    f"which is not beside this checkout: {REFI_SHARED} does not exist")
+REFI_SHARED_MISSING = (f"needs ../shared/refi-qda/ (official REFI-QDA schemas, other tools' "
+                       f"files), not beside this checkout: no {REFI_SHARED}")
 REFI_FIXTURES = REPO / "tests" / "data" / "refi"
 # A PostgreSQL server URL: the suite then runs against a database created on it.
 PG_SERVER = os.environ.get("QUALCODE_TEST_PG") or None
