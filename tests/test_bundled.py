@@ -93,6 +93,7 @@ def test_nothing_bundled_found_says_where_it_looked(monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # the installed copy's corpus is ./qualcode.db
 def test_a_non_editable_install_finds_its_material_by_name(tmp_path: Path) -> None:
     """`pip install .` (a wheel, data files under <prefix>/share/qualcode), used from a folder
     outside the source tree: `codebook import guichet` and the demo corpus are found."""
