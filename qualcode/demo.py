@@ -3,7 +3,6 @@ suggestions, and the tables a thesis would take away, written into one folder.""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,26 +16,20 @@ DEMO_DB = "demo.db"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".vtt", ".srt", ".trs")
 
 
-def _candidates() -> list[Path]:
-    here = Path(__file__).resolve().parent
-    return [Path.cwd(), here.parent, Path(sys.prefix) / "share" / "qualcode"]
-
-
 def find_demo_data() -> tuple[Path, Path]:
-    """The demo corpus folder and the default codebook: in the current folder (a checkout),
-    next to the package (an editable install), or under <prefix>/share/qualcode."""
-    for root in _candidates():
-        corpus, codebook = root / "corpora" / "demo", root / "codebooks" / "guichet.yaml"
-        if (corpus / "agents.csv").is_file() and codebook.is_file():
-            return corpus, codebook
-    raise InvalidInput("the demo corpus (corpora/demo) and codebook (codebooks/guichet.yaml) "
-                       "were not found", "run `qualcode demo` from the qualcode checkout")
+    """The demo corpus folder and the default codebook, wherever qualcode is installed (next
+    to the package in a checkout, under <prefix>/share/qualcode after `pip install .`)."""
+    from .bundled import demo_material
+
+    return demo_material()
 
 
 @dataclass
 class DemoReport:
     folder: Path
     database: Path
+    corpus: Path | None = None  # the bundled material it was built from
+    codebook: Path | None = None
     documents: int = 0
     segments: int = 0
     words: int = 0
@@ -91,7 +84,8 @@ def build_demo(folder: Path, *, force: bool = False,
     for stale in (db_file, folder / f"{DEMO_DB}-wal", folder / f"{DEMO_DB}-shm"):
         stale.unlink(missing_ok=True)
     db = open_db(str(db_file))
-    report = DemoReport(folder=folder, database=db_file)
+    report = DemoReport(folder=folder, database=db_file, corpus=corpus_dir,
+                        codebook=codebook_file)
 
     say("Reading the codebook and the agents")
     with db.session(write=True) as s:

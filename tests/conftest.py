@@ -23,6 +23,14 @@ from qualcode.db import Database, open_db
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "corpora" / "demo"
 SHARED = REPO.parent / "shared"
+# The official REFI-QDA schemas and real files of other tools: material we may not copy into
+# the repository, found beside a checkout on the project's machines only. Tests that need it
+# carry @pytest.mark.refi_shared and are skipped elsewhere; the others use tests/data/refi/
+# (our own files, written by tests/make_refi_fixtures.py).
+REFI_SHARED = SHARED / "refi-qda"
+REFI_SHARED_MISSING = (f"needs ../shared/refi-qda/ (official REFI-QDA schemas, other tools' "
+                       f"files), not beside this checkout: no {REFI_SHARED}")
+REFI_FIXTURES = REPO / "tests" / "data" / "refi"
 # A PostgreSQL server URL: the suite then runs against a database created on it.
 PG_SERVER = os.environ.get("QUALCODE_TEST_PG") or None
 
@@ -30,16 +38,22 @@ PG_SERVER = os.environ.get("QUALCODE_TEST_PG") or None
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: about SQLite files (WAL, file backup...); skipped on PostgreSQL")
+    config.addinivalue_line(
+        "markers", "refi_shared: needs ../shared/refi-qda/ (official schemas, other tools' "
+        "files); skipped when it is not beside the checkout")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not PG_SERVER:
-        return
-    skip = pytest.mark.skip(
-        reason="about SQLite files; this run uses PostgreSQL (QUALCODE_TEST_PG)")
+    skips = []
+    if PG_SERVER:
+        skips.append(("sqlite_only", pytest.mark.skip(
+            reason="about SQLite files; this run uses PostgreSQL (QUALCODE_TEST_PG)")))
+    if not REFI_SHARED.is_dir():
+        skips.append(("refi_shared", pytest.mark.skip(reason=REFI_SHARED_MISSING)))
     for item in items:
-        if item.get_closest_marker("sqlite_only"):
-            item.add_marker(skip)
+        for marker, skip in skips:
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 def pg_database_url(server: str, name: str) -> str:

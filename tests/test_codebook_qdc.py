@@ -1,13 +1,18 @@
-"""REFI-QDA .qdc: every sample imports with the right tree, every export validates, XML is safe."""
+"""REFI-QDA .qdc: every sample imports with the right tree, every export validates, XML is safe.
+
+The samples (other tools' files) and the official schema are in ../shared/refi-qda/, beside the
+project's checkouts only: tests that need them are marked refi_shared and skipped elsewhere;
+test_refi_fixtures.py checks the same behaviours on our own files."""
 
 from __future__ import annotations
 
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import SHARED
+from conftest import REFI_FIXTURES, REFI_SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -29,8 +34,11 @@ from qualcode.codebook.yaml_io import parse_yaml
 from qualcode.errors import InvalidInput
 from qualcode.models import Code
 
-SAMPLES = SHARED / "refi-qda" / "samples"
-XSD = SHARED / "refi-qda" / "xsd" / "Codebook.xsd"
+SAMPLES = REFI_SHARED / "samples"
+XSD = REFI_SHARED / "xsd" / "Codebook.xsd"
+SAMPLE_QDC = ["atlasti23_win_codebook_from_requal_test.qdc",
+              "qualcoder4_codebook_terrain_st_etienne.qdc",
+              "spec_REFI-QDA-1-5_annexA1_codebook.qdc", "taguette141_codebook.qdc"]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +88,7 @@ ST_ETIENNE_TREE = [
 # --- every sample ----------------------------------------------------------------------------
 
 
+@pytest.mark.refi_shared
 def test_sample_spec_annex():
     book = read_qdc(SAMPLES / "spec_REFI-QDA-1-5_annexA1_codebook.qdc")
     assert tree(book.codes) == ["Topics", "Economy", "Health care", "Values", "Conservatives",
@@ -93,6 +102,7 @@ def test_sample_spec_annex():
     assert book.sets == []
 
 
+@pytest.mark.refi_shared
 def test_sample_atlasti_codebook_with_a_code_group():
     book = read_qdc(SAMPLES / "atlasti23_win_codebook_from_requal_test.qdc")
     assert tree(book.codes) == ["code1"]
@@ -106,6 +116,7 @@ def test_sample_atlasti_codebook_with_a_code_group():
         ["1ff58b12-6f6f-4b0c-8be5-bbdc91f55294"])
 
 
+@pytest.mark.refi_shared
 def test_sample_taguette_with_empty_sets():
     book = read_qdc(SAMPLES / "taguette141_codebook.qdc")
     assert tree(book.codes) == ["xsd:element name", "CodeBook", "Variables"]
@@ -113,6 +124,7 @@ def test_sample_taguette_with_empty_sets():
     assert book.sets == []
 
 
+@pytest.mark.refi_shared
 def test_sample_qualcoder_codebook_with_bom_and_folders():
     assert (SAMPLES / "qualcoder4_codebook_terrain_st_etienne.qdc").read_bytes()[:3] == \
         b"\xef\xbb\xbf"
@@ -126,12 +138,14 @@ def test_sample_qualcoder_codebook_with_bom_and_folders():
     assert famille.colour == "#F5A9A9"
 
 
+@pytest.mark.refi_shared
 def test_sample_qualcoder_project_codebook():
     book = qdpx_codebook("qualcoder4_terrain_st_etienne.qdpx")
     assert tree(book.codes) == ST_ETIENNE_TREE
     assert book.codes[0].guid == "4ecebd89-00d5-4e9f-b8ad-e1ca10f212b5"
 
 
+@pytest.mark.refi_shared
 def test_sample_atlasti_project_codebook():
     book = qdpx_codebook("atlasti23_win_target-atlas-project.qdpx")
     assert tree(book.codes) == [("Commits", ["2022-05-10T02:05:59Z 19e4dce",
@@ -144,6 +158,7 @@ def test_sample_atlasti_project_codebook():
 NVIVO_DEPTHS = {1: 3, 2: 18, 3: 112, 4: 91, 5: 26, 6: 9, 7: 3}
 
 
+@pytest.mark.refi_shared
 @pytest.mark.parametrize("name", ["nvivo15_mac_nvivo_project.qdpx", "qc132_demo.qdpx"])
 def test_sample_nvivo_and_qc_projects_have_262_nested_codes(name, db):
     book = qdpx_codebook(name)
@@ -163,7 +178,8 @@ def test_sample_nvivo_and_qc_projects_have_262_nested_codes(name, db):
         assert depths(load_codebook(s)) == NVIVO_DEPTHS
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.qdc")))
+@pytest.mark.refi_shared
+@pytest.mark.parametrize("name", SAMPLE_QDC)
 def test_every_sample_qdc_imports_and_exports_valid(name, db, schema):
     book = read_qdc(SAMPLES / name)
     with db.session(write=True) as s:
@@ -272,11 +288,14 @@ sets:
 """
 
 
-def test_export_validates_never_writes_empty_containers_and_keeps_fields(schema):
+def _rich_qdc() -> bytes:
     book = parse_yaml(RICH)
     book.codes[0].description += "\u000b\r\nsuite"  # control char and CRLF in the text
-    data = write_qdc(book)
-    assert_valid(schema, data)
+    return write_qdc(book)
+
+
+def test_export_never_writes_empty_containers_and_keeps_fields():
+    data = _rich_qdc()
     text = data.decode("utf-8")
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<CodeBook ')
     assert 'xmlns="urn:QDA-XML:codebook:1.0"' in text
@@ -294,7 +313,7 @@ def test_export_validates_never_writes_empty_containers_and_keeps_fields(schema)
     assert len({c.guid for c, _ in back.walk()}) == 4
 
 
-def test_codes_to_element_in_the_project_namespace(schema):
+def test_codes_to_element_in_the_project_namespace():
     book = parse_yaml(RICH)
     element = codes_to_element(book, "urn:QDA-XML:project:1.0")
     assert element.tag == "{urn:QDA-XML:project:1.0}CodeBook"
@@ -311,16 +330,30 @@ def test_empty_codebook_cannot_be_a_qdc():
 # --- database round trip ---------------------------------------------------------------------
 
 
-def test_round_trip_yaml_db_qdc_db_yaml(tmp_path, schema):
+def _rich_through_a_database(path: Path) -> tuple[Any, bytes]:
+    """The RICH codebook imported into a corpus at ``path``, and that corpus's .qdc export."""
     from qualcode.db import open_db
 
-    source = parse_yaml(RICH)
-    first = open_db(str(tmp_path / "a.db"))
+    first = open_db(str(path))
     with first.session(write=True) as s:
-        import_codebook(s, source)
+        import_codebook(s, parse_yaml(RICH))
     with first.session() as s:
-        qdc = write_qdc(load_codebook(s))
-    assert_valid(schema, qdc)
+        return first, write_qdc(load_codebook(s))
+
+
+@pytest.mark.refi_shared
+def test_exports_are_valid_against_the_codebook_schema(tmp_path, schema, cli):
+    assert_valid(schema, _rich_qdc())
+    assert_valid(schema, _rich_through_a_database(tmp_path / "a.db")[1])
+    cli.ok("codebook", "import", REFI_FIXTURES / "qualcoder_codebook_bom.qdc")
+    cli.ok("codebook", "export", tmp_path / "export.qdc")
+    assert_valid(schema, (tmp_path / "export.qdc").read_bytes())
+
+
+def test_round_trip_yaml_db_qdc_db_yaml(tmp_path):
+    from qualcode.db import open_db
+
+    first, qdc = _rich_through_a_database(tmp_path / "a.db")
     second = open_db(str(tmp_path / "b.db"))
     with second.session(write=True) as s:
         import_codebook(s, read_qdc_bytes(qdc))
@@ -385,15 +418,19 @@ def test_unsafe_or_malformed_xml_is_refused_and_changes_nothing(cli, tmp_path, d
     assert [r["name"] for r in cli.json("codebook", "show")] == ["existant"]
 
 
-def test_cli_qdc_import_then_export(cli, tmp_path, schema):
-    cli.ok("codebook", "import", SAMPLES / "qualcoder4_codebook_terrain_st_etienne.qdc")
+def test_cli_qdc_import_then_export(cli, tmp_path):
+    cli.ok("codebook", "import", REFI_FIXTURES / "qualcoder_codebook_bom.qdc")
     out = tmp_path / "export.qdc"
     cli.ok("codebook", "export", out)
-    assert_valid(schema, out.read_bytes())
-    assert tree(read_qdc(out).codes) == ST_ETIENNE_TREE
+    assert tree(read_qdc(out).codes) == [
+        "parcours",
+        ("relations", [("entraide", ["réciprocité"]), "usagers"]),
+        ("travail", ["syndicat", ("statut", ["précarité"])]),
+    ]
 
 
+@pytest.mark.refi_shared
 def test_sample_files_are_where_the_tests_expect_them():
-    assert len(list(SAMPLES.glob("*.qdc"))) == 4
+    assert sorted(p.name for p in SAMPLES.glob("*.qdc")) == SAMPLE_QDC
     assert len(list(SAMPLES.glob("*.qdpx"))) == 4
     assert Path(XSD).exists()

@@ -5,36 +5,45 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from test_refi_support import SAMPLES, assert_valid
+import pytest
+from test_refi_support import FIXTURES, assert_valid, read_qde
 
-QUALCODER = SAMPLES / "qualcoder4_terrain_st_etienne.qdpx"
+QUALCODER = FIXTURES / "qualcoder_cases_variables.qdpx"
 
 
 def test_import_then_export_json(cli, tmp_path: Path) -> None:
     report = cli.json("import", "qdpx", str(QUALCODER))
-    assert report["codings"] == {"added": 8, "already_present": 0}
-    assert [d["name"] for d in report["documents"]] == ["entretien_marie.txt",
-                                                        "entretien_karim.txt"]
+    assert report["codings"] == {"added": 7, "already_present": 0}
+    assert [d["name"] for d in report["documents"]] == ["entretien_nadia.txt",
+                                                        "entretien_bruno.txt"]
     assert report["unplaced"] == []
     out = tmp_path / "export.qdpx"
     result = cli.json("export", "qdpx", str(out))
-    assert result == {"file": str(out), "sources": 2, "codes": 9, "codings": 8, "cases": 2,
-                      "variables": 4, "notes": 8, "users": 2, "selections": 12}
-    assert_valid(out)
+    assert result == {"file": str(out), "sources": 2, "codes": 9, "codings": 7, "cases": 2,
+                      "variables": 4, "notes": 8, "users": 2, "selections": 11}
+    read_qde(out)
     docs = cli.json("docs", "list")
-    assert {d["name"]: d["segments"] for d in docs} == {"entretien_marie.txt": 4,
-                                                        "entretien_karim.txt": 3}
+    assert {d["name"]: d["segments"] for d in docs} == {"entretien_nadia.txt": 4,
+                                                        "entretien_bruno.txt": 3}
+
+
+@pytest.mark.refi_shared
+def test_cli_export_is_valid_against_the_project_schema(cli, tmp_path: Path) -> None:
+    cli.ok("import", "qdpx", str(QUALCODER))
+    out = tmp_path / "export.qdpx"
+    cli.ok("export", "qdpx", str(out))
+    assert_valid(out)
 
 
 def test_import_human_summary(cli) -> None:
     result = cli.ok("import", "qdpx", str(QUALCODER))
     assert result.stdout == ""
     err = result.stderr
-    assert "entretien_marie.txt: added, 4 segments, 5 codings" in err
-    assert "Codings: 8 added, 0 already present." in err
+    assert "entretien_nadia.txt: added, 4 segments, 4 codings" in err
+    assert "Codings: 7 added, 0 already present." in err
     again = cli.ok("import", "qdpx", str(QUALCODER)).stderr
-    assert "entretien_marie.txt: merged" in again and "same text: codings added" in again
-    assert "Codings: 0 added, 8 already present." in again
+    assert "entretien_nadia.txt: merged" in again and "same text: codings added" in again
+    assert "Codings: 0 added, 7 already present." in again
 
 
 def test_unplaced_selections_listed(cli, tmp_path: Path) -> None:

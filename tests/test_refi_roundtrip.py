@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_refi_support import assert_valid, coded_texts, snapshot
+from test_refi_support import assert_valid, coded_texts, read_qde, snapshot
 
 from qualcode.audit import audited
 from qualcode.codebook.model import Codebook, CodeSetSpec, CodeSpec
@@ -105,7 +105,7 @@ def test_round_trip_keeps_everything_and_guids(project: Database, tmp_path: Path
         counts = export_qdpx(s, first)
     assert counts["sources"] == 2 and counts["codings"] == 6 and counts["cases"] == 2
     assert counts["codes"] == 6 and counts["notes"] == 5
-    qde1 = assert_valid(first)
+    qde1 = read_qde(first)
 
     fresh = open_db(str(tmp_path / "fresh.db"))
     with fresh.session(write=True) as s:
@@ -124,7 +124,7 @@ def test_round_trip_keeps_everything_and_guids(project: Database, tmp_path: Path
     second = tmp_path / "second.qdpx"
     with fresh.session() as s:
         export_qdpx(s, second)
-    qde2 = assert_valid(second)
+    qde2 = read_qde(second)
     guids = re.compile(r'(?:guid|GUID)="([^"]+)"')
     assert sorted(guids.findall(qde1.decode())) == sorted(guids.findall(qde2.decode()))
     assert _without_stamp(qde1) == _without_stamp(qde2)
@@ -181,9 +181,9 @@ def test_export_structure(project: Database, tmp_path: Path) -> None:
     assert "Comparer Nord et Sud.&#13;\nPuis relire." in raw  # a CR survives XML parsing
 
 
-def test_demo_corpus_round_trip(db: Database, tmp_path: Path) -> None:
-    """The demo project (ingested files, codebook, agents, two coders' codings) survives
-    export -> import -> export, segments and speakers included."""
+def _demo_corpus(db: Database) -> int:
+    """Load the demo project (files, codebook, agents, both coders' codings) into ``db``;
+    returns the number of files."""
     from qualcode.codebook.service import read_codebook_file
     from qualcode.coding.csvio import import_codings_csv
     from qualcode.corpus.agents import import_agents
@@ -199,11 +199,38 @@ def test_demo_corpus_round_trip(db: Database, tmp_path: Path) -> None:
     ingest_paths(db, files)
     with db.session(write=True) as s:
         import_codings_csv(s, corpus_dir / "codings.csv", default_coder="ana")
+    return len(files)
+
+
+@pytest.mark.refi_shared
+def test_exports_are_valid_against_the_project_schema(project: Database,
+                                                      tmp_path: Path) -> None:
+    first, second = tmp_path / "first.qdpx", tmp_path / "second.qdpx"
+    with project.session() as s:
+        export_qdpx(s, first)
+    assert_valid(first)
+    fresh = open_db(str(tmp_path / "fresh.db"))
+    with fresh.session(write=True) as s:
+        import_qdpx(s, first)
+    with fresh.session() as s:
+        export_qdpx(s, second)
+    assert_valid(second)
+    demo = open_db(str(tmp_path / "demo.db"))
+    _demo_corpus(demo)
+    with demo.session() as s:
+        export_qdpx(s, tmp_path / "demo.qdpx")
+    assert_valid(tmp_path / "demo.qdpx")
+
+
+def test_demo_corpus_round_trip(db: Database, tmp_path: Path) -> None:
+    """The demo project (ingested files, codebook, agents, two coders' codings) survives
+    export -> import -> export, segments and speakers included."""
+    files = _demo_corpus(db)
     first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
     with db.session() as s:
         counts = export_qdpx(s, first)
-    assert counts["codings"] > 100 and counts["sources"] == len(files)
-    assert_valid(first)
+    assert counts["codings"] > 100 and counts["sources"] == files
+    read_qde(first)
     fresh = open_db(str(tmp_path / "fresh.db"))
     with fresh.session(write=True) as s:
         report = import_qdpx(s, first)

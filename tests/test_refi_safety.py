@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_refi_support import SAMPLES, snapshot
+from test_refi_support import FIXTURES, snapshot
 
 from qualcode.db import Database
 from qualcode.errors import InvalidInput
@@ -32,7 +32,7 @@ def corpus(db: Database, make_doc) -> Database:
     """A corpus with content, so 'unchanged' means something."""
     make_doc("entretien_01.txt", [("E", "Bonjour."), ("Hélène", "Bonjour à vous.")])
     with db.session(write=True) as s:
-        import_qdpx(s, SAMPLES / "qualcoder4_terrain_st_etienne.qdpx", coder="testeur")
+        import_qdpx(s, FIXTURES / "qualcoder_cases_variables.qdpx", coder="testeur")
     return db
 
 
@@ -107,7 +107,7 @@ def test_no_project_file(corpus: Database, tmp_path: Path) -> None:
 
 def test_codebook_file_given_as_project(corpus: Database, tmp_path: Path) -> None:
     path = write_zip(tmp_path / "cb.qdpx", {"project.qde": (
-        SAMPLES / "spec_REFI-QDA-1-5_annexA1_codebook.qdc").read_bytes()})
+        FIXTURES / "spec_style_codebook.qdc").read_bytes()})
     _refused(corpus, path, "codebook")
 
 

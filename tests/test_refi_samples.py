@@ -1,7 +1,10 @@
 """Real .qdpx files from other tools import with the counts and selected texts they hold.
 
 Counts were made by hand from each project.qde (Code, TextSource, Coding elements) and the
-selected texts by reading the source files at the given positions.
+selected texts by reading the source files at the given positions. The files live in
+../shared/refi-qda/samples, beside the project's checkouts only (they are not ours to copy):
+without it these tests are skipped, and test_refi_fixtures.py checks the same behaviours on
+our own files.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from test_refi_support import SAMPLES, coded_texts, snapshot
+from test_refi_support import SAMPLES, coded_texts
 
-from qualcode.corpus.agents import list_agents, upsert_agent
+from qualcode.corpus.agents import list_agents
 from qualcode.db import Database
 from qualcode.models import Code, Coder, Coding, Document, Memo, Segment
 from qualcode.refi.exporter import export_qdpx
 from qualcode.refi.importer import import_qdpx
+
+pytestmark = pytest.mark.refi_shared
 
 QUALCODER = SAMPLES / "qualcoder4_terrain_st_etienne.qdpx"
 QC = SAMPLES / "qc132_demo.qdpx"
@@ -139,37 +144,6 @@ def test_nvivo_mac_and_atlas_projects(db: Database) -> None:
         assert sorted(children) == ["2022-02-11T10:39:25Z cdbfd92",
                                     "2022-05-10T02:05:59Z 19e4dce"]
         assert "Enric Llagostera" in s.scalars(select(Coder.name)).all()
-
-
-def test_importing_twice_changes_nothing(db: Database) -> None:
-    _import(db, QUALCODER)
-    before = snapshot(db)
-    again = _import(db, QUALCODER)
-    assert again["codings"] == {"added": 0, "already_present": 8}
-    assert again["memos"] == {"added": 0, "already_present": 8}
-    assert {d["status"] for d in again["documents"]} == {"merged"}
-    assert snapshot(db) == before
-
-
-def test_merge_into_existing_corpus(db: Database, make_doc) -> None:
-    """Same name, other text: imported under a new name; agents and codes merge by name."""
-    make_doc("entretien_marie.txt", [("E", "Autre entretien."), ("marie", "Rien à voir.")])
-    with db.session(write=True) as s:
-        upsert_agent(s, "marie", {"âge": "41", "centre": "Nord"})
-    report = _import(db, QUALCODER)
-    rows = {d["source"]: d for d in report["documents"]}
-    assert rows["entretien_marie.txt"]["name"] == "entretien_marie.txt (2)"
-    assert rows["entretien_marie.txt"]["status"] == "renamed"
-    assert report["agents"] == {"added": ["Karim"], "merged": ["marie"]}
-    with db.session() as s:
-        agents = {a["name"]: a for a in list_agents(s)}
-    # The file's attribute values win; attributes it does not have are kept.
-    assert agents["marie"]["attributes"] == {"profession": "aide-soignante", "âge": "42",
-                                             "centre": "Nord"}
-    assert agents["marie"]["documents"] == ["entretien_marie.txt", "entretien_marie.txt (2)"]
-    texts = coded_texts(db)
-    assert ("entretien_marie.txt (2)", "trajectoire migratoire", "enqueteur1",
-            "on est arrivés en 2009") in texts
 
 
 def test_samples_reexport_valid(db: Database, tmp_path: Path) -> None:

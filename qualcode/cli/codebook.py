@@ -25,19 +25,32 @@ app = typer.Typer(help="The codebook: import, export, show, edit, compare.",
 CodeArg = Annotated[str, typer.Argument(help="Code name (case does not matter).")]
 
 
+def _codebook_file(path: Path) -> Path:
+    """``path``, or the bundled codebook it names when there is no such file (said on stderr)."""
+    from ..bundled import resolve_codebook
+
+    resolved, note = resolve_codebook(path)
+    if note:
+        info(note)
+    return resolved
+
+
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .yaml/.yml or REFI-QDA .qdc codebook.")],
+    file: Annotated[Path, typer.Argument(
+        help="A .yaml/.yml or REFI-QDA .qdc codebook, or the name of a bundled one "
+        "(`qualcode codebook bundled` lists them).")],
     coder: CoderOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Merge a codebook file into the corpus: new codes are added, codes with the same name
     (or GUID) are updated, nothing is deleted.
 
-    Example: qualcode codebook import codebooks/guichet.yaml
+    Example: qualcode codebook import guichet
     """
     from ..codebook.service import import_codebook, read_codebook_file
 
+    file = _codebook_file(file)
     book = read_codebook_file(file)
     with backup_before("codebook import"), session(write=True, create=True) as s:
         report = import_codebook(s, book, coder=coder)
@@ -227,21 +240,23 @@ def delete(
 
 @app.command("diff")
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier codebook file (.yaml/.yml/.qdc).")],
+    old: Annotated[Path, typer.Argument(
+        help="The earlier codebook file (.yaml/.yml/.qdc), or a bundled codebook's name.")],
     new: Annotated[Path | None, typer.Argument(
-        help="The later codebook file (default: the codebook in the corpus).")] = None,
+        help="The later codebook file or bundled name (default: the codebook in the "
+        "corpus).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Compare two codebooks: added, removed, renamed (same GUID), moved and changed codes.
 
-    Example: qualcode codebook diff codebooks/guichet.yaml
+    Example: qualcode codebook diff guichet
     """
     from ..codebook.diff import diff_codebooks, render_diff
     from ..codebook.service import load_codebook, read_codebook_file
 
-    before = read_codebook_file(old)
+    before = read_codebook_file(_codebook_file(old))
     if new is not None:
-        after = read_codebook_file(new)
+        after = read_codebook_file(_codebook_file(new))
     else:
         with session() as s:
             after = load_codebook(s)
@@ -250,6 +265,36 @@ def diff(
         print_json(result.as_dict())
         return
     render_diff(result, console(), str(old), str(new) if new else "database")
+
+
+@app.command("bundled")
+def bundled(json_: JsonOpt = False) -> None:
+    """List the codebooks that ship with qualcode; `codebook import NAME` and `codebook diff
+    NAME` take these names wherever you are.
+
+    Example: qualcode codebook bundled --json
+    """
+    from ..bundled import codebooks
+    from ..codebook.service import read_codebook_file
+
+    rows = []
+    for name, path in sorted(codebooks().items()):
+        book = read_codebook_file(path)
+        rows.append({"name": name, "file": str(path), "title": book.name,
+                     "version": book.version, "codes": book.count(),
+                     "description": book.description})
+    if json_:
+        print_json(rows)
+        return
+    out = console()
+    out.soft_wrap = True  # paths stay whole (copyable)
+    for row in rows:
+        title = f"{row['title']}, " if row["title"] else ""
+        version = f"version {row['version']}, " if row["version"] else ""
+        out.print(f"[bold]{escape(row['name'])}[/]  {escape(title + version)}{row['codes']} "
+                  f"codes  [dim]{escape(row['file'])}[/]")
+    info(f"{len(rows)} bundled codebook{'s' if len(rows) != 1 else ''}; import one with "
+         "`qualcode codebook import NAME`")
 
 
 def register(app_: typer.Typer) -> None:

@@ -36,7 +36,8 @@ def demo(
               f"coders, {report.suggestions} suggestions awaiting review.")
     for line in report.highlights:
         out.print(f"  • {escape(line)}")
-    out.print(f"\nCorpus: {escape(str(report.database))}")
+    out.print(f"\nBuilt from: {escape(str(report.corpus))} and {escape(str(report.codebook))}")
+    out.print(f"Corpus: {escape(str(report.database))}")
     out.print("Tables and plots:")
     for path in report.files:
         out.print(f"  {escape(str(path))}")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +22,15 @@ class QualcodeGroup(TyperGroup):
     Unexpected errors also become one line (set QUALCODE_DEBUG=1 for the traceback): a
     traceback's locals could print participants' words into a terminal or a log.
     """
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str,
+                               complete_var: str | None = None) -> None:
+        # Typer's completion entry point: attach the corpus completers only when the shell
+        # asks for completions, so an ordinary command pays nothing for them.
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(var):
+            attach_completers(self)
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # `--db` is a global option, but researchers also type it after the command
@@ -95,7 +107,7 @@ app = typer.Typer(
     "code them against a codebook with spaCy-assisted suggestions, and export the tables "
     "a thesis needs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
@@ -127,6 +139,139 @@ def main(
 
 for module in (corpus, ingest, codebook, coding, suggest, analysis, demo, refi, admin, team):
     module.register(app)
+
+
+# --- shell completion -------------------------------------------------------------------------
+# `qualcode --install-completion` (Typer's) installs a script that runs qualcode with
+# _QUALCODE_COMPLETE set; the completers below then offer what the corpus holds (--db,
+# QUALCODE_DB or ./qualcode.db). A completion must answer at once and never change anything:
+# a SQLite corpus is read with the standard sqlite3 module (importing SQLAlchemy alone would
+# take the whole time budget), never created nor upgraded, and any problem means no
+# completions rather than an error in the middle of the user's command line.
+
+_QUERIES = {
+    "documents": "SELECT name FROM document ORDER BY name",
+    "codes": "SELECT name FROM code ORDER BY name",
+    "keys": "SELECT DISTINCT key FROM agent_attribute ORDER BY key",
+    "values": "SELECT DISTINCT value FROM agent_attribute WHERE key = ? ORDER BY value",
+    "coders": "SELECT name FROM coder ORDER BY name",
+    "agents": "SELECT name FROM agent ORDER BY name",
+}
+
+# (command path, parameter name) -> what its values name; "*" is any command.
+COMPLETED: dict[tuple[str, str], str] = {
+    ("docs show", "document"): "documents",
+    ("docs remove", "document"): "documents",
+    ("code session", "document"): "documents",
+    ("code apply", "ref"): "refs",
+    ("code remove", "ref"): "refs",
+    ("segments", "doc"): "documents",
+    ("suggest", "documents"): "documents",
+    ("code apply", "codes"): "codes",
+    ("code remove", "code"): "codes",
+    ("segments", "code"): "codes",
+    ("suggest", "code"): "codes",
+    ("review", "code"): "codes",
+    ("cooccurrence", "codes"): "codes",
+    ("crosstab", "codes"): "codes",
+    ("agreement", "codes"): "codes",
+    ("codebook add", "parent"): "codes",
+    ("codebook rename", "old"): "codes",
+    ("codebook move", "name"): "codes",
+    ("codebook move", "parent"): "codes",
+    ("codebook merge", "source"): "codes",
+    ("codebook merge", "target"): "codes",
+    ("codebook delete", "name"): "codes",
+    ("segments", "where"): "where",
+    ("cooccurrence", "by"): "keys",
+    ("crosstab", "by"): "keys",
+    ("agreement", "coders"): "coders",
+    ("*", "coder"): "coders",
+    ("agents show", "name"): "agents",
+}
+
+
+def corpus_values(ctx: Any, what: str, *params: str) -> list[str]:
+    """The values a completion offers, read from the corpus; [] when anything is amiss."""
+    try:
+        db = (ctx.find_root().params.get("db") or os.environ.get("QUALCODE_DB")
+              or "qualcode.db")
+        if "://" not in db or db.startswith("sqlite:///"):
+            import sqlite3
+
+            path = Path(db.removeprefix("sqlite:///")).expanduser()
+            if not path.is_file():
+                return []
+            # mode=rw never creates a file; query_only refuses any write.
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                                   timeout=0.2)
+            try:
+                conn.execute("PRAGMA query_only = 1")
+                return [str(row[0]) for row in conn.execute(_QUERIES[what], params)]
+            finally:
+                conn.close()
+        # A server: a short connect timeout, so an unreachable one costs a pause, not a hang.
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db, connect_args={"connect_timeout": 2})
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(text(_QUERIES[what].replace("?", ":value")),
+                                    {"value": params[0]} if params else {})
+                return [str(row[0]) for row in rows]
+        finally:
+            engine.dispose()
+    except Exception:
+        return []
+
+
+def _folded(text: str) -> str:
+    """Case and accents aside: `discredit` completes to `discrédit`."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold())
+                   if not unicodedata.combining(c))
+
+
+def _shell_word(value: str) -> str:
+    # Bash inserts a completion as typed text: a code name with spaces must come quoted
+    # (accented letters need no quotes).
+    if os.environ.get("_QUALCODE_COMPLETE", "").endswith("_bash") and any(
+            c.isspace() or c in "'\"\\$`!&|;<>()*?[]{}#~" for c in value):
+        import shlex
+
+        return shlex.quote(value)
+    return value
+
+
+def completer(what: str) -> Callable[[Any, Any, str], list[str]]:
+    """A click shell_complete callback offering the corpus's ``what``."""
+
+    def complete(ctx: Any, _param: Any, incomplete: str) -> list[str]:
+        if what == "where" and "=" in incomplete:  # KEY=VALUE: the values of that key
+            key = incomplete.split("=", 1)[0]
+            values = [f"{key}={v}" for v in corpus_values(ctx, "values", key)]
+        elif what == "where":
+            values = [f"{k}=" for k in corpus_values(ctx, "keys")]
+        elif what == "refs":  # DOC:N
+            values = [f"{d}:" for d in corpus_values(ctx, "documents")]
+        else:
+            values = corpus_values(ctx, what)
+        prefix = _folded(incomplete)
+        return [_shell_word(v) for v in values if _folded(v).startswith(prefix)]
+
+    return complete
+
+
+def attach_completers(group: Any, path: tuple[str, ...] = ()) -> None:
+    """Give the parameters of COMPLETED their completer, in the command tree of ``group``."""
+    for name, command in getattr(group, "commands", {}).items():
+        where = (*path, name)
+        attach_completers(command, where)
+        for param in getattr(command, "params", []):
+            what = COMPLETED.get((" ".join(where), param.name)) or COMPLETED.get(
+                ("*", param.name))
+            if what is not None:
+                # What click's own `shell_complete=` argument sets.
+                param._custom_shell_complete = completer(what)
 
 
 def run() -> None:
