@@ -3,10 +3,10 @@
 For a code C, the segments coded with C (codings and accepted suggestions) are compared with
 the segments a coder read and left without C (rejections, and the other segments of coded
 documents up to the last one coded). A word is proposed when it is in at least
-``MIN_SUPPORT`` coded segments and the lower bound of its precision (Wilson, 90%) is both
-above ``MIN_LOWER_BOUND`` and ``MIN_LIFT`` times the code's share of the read segments: in a
-corpus where a code is on a third of the segments, a word that is "right" a third of the
-time only says the corpus is about that code. Words already matched by one of C's
+``MIN_SUPPORT`` coded segments, the lower bound of its precision (Wilson, 90%) is above
+``MIN_LOWER_BOUND`` and above the code's share of the read segments, and its precision is
+``MIN_LIFT`` times that share: in a corpus where a code is on a third of the segments, a word
+that is "right" a third of the time only says the corpus is about that code. Words already matched by one of C's
 keywords, proper nouns (a colleague's first name, a town: they say who, not what), speaker
 and agent names, and proposals the researcher refused before are left out.
 
@@ -34,7 +34,7 @@ from .training import CodebookFeatures
 
 MIN_SUPPORT = 2
 MIN_LOWER_BOUND = 0.3  # Wilson lower bound of the precision a proposal needs
-MIN_LIFT = 1.5  # ... and how far above the code's base rate
+MIN_LIFT = 1.5  # how far above the code's base rate its precision must be
 Z = 1.645  # 90% two-sided
 REFUSED_KEY = "keywords.refused"  # meta: proposals the researcher refused, not shown again
 
@@ -137,7 +137,8 @@ def propose(session: Session, *, code: str | None = None, limit: int = 5,
         neg = [s for s in sids if c.id in decisions.negative.get(s, ())]
         won = Counter(w for s in pos for w in bags[s])
         lost = Counter(w for s in neg for w in bags[s])
-        floor = max(MIN_LOWER_BOUND, MIN_LIFT * len(pos) / max(len(pos) + len(neg), 1))
+        base = len(pos) / max(len(pos) + len(neg), 1)
+        floor = max(MIN_LOWER_BOUND, base)
         found = []
         for word, a in won.items():
             if a < MIN_SUPPORT or word in covered[c.id] or word in proper or word in names:
@@ -146,7 +147,7 @@ def propose(session: Session, *, code: str | None = None, limit: int = 5,
                 continue
             total = a + lost[word]
             bound = wilson_lower(a, total)
-            if bound < floor:
+            if bound < floor or a / total < min(MIN_LIFT * base, 0.9):
                 continue
             shown = _base_form(word, forms[word])
             if (c.name, fold(shown)) in no:
