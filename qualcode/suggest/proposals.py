@@ -6,9 +6,9 @@ documents up to the last one coded). A word is proposed when it is in at least
 ``MIN_SUPPORT`` coded segments, the lower bound of its precision (Wilson, 90%) is above
 ``MIN_LOWER_BOUND`` and above the code's share of the read segments, and its precision is
 ``MIN_LIFT`` times that share: in a corpus where a code is on a third of the segments, a word
-that is "right" a third of the time only says the corpus is about that code. Words already matched by one of C's
-keywords, proper nouns (a colleague's first name, a town: they say who, not what), speaker
-and agent names, and proposals the researcher refused before are left out.
+that is "right" a third of the time only says the corpus is about that code. Words already
+matched by one of C's keywords, proper nouns (a colleague's first name, a town: they say who,
+not what), speaker and agent names, and proposals the researcher refused before are left out.
 
 Nothing enters the codebook without the researcher: `approve` adds one keyword, audited like
 any codebook edit, with a memo on the code that says where it came from.
