@@ -52,7 +52,8 @@ def suggest(
     stats: dict[str, Any] = {}
     with session(write=True) as s, _progress(json_) as progress:
         rows = run(s, documents=documents or None, codes=code or None, min_score=threshold,
-                   include_interviewer=interviewer, progress=progress, stats=stats)
+                   include_interviewer=interviewer, progress=progress, stats=stats,
+                   evidence_rows=json_)
     if json_:
         print_json(rows)
         return

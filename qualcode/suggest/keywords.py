@@ -21,8 +21,9 @@ clitics and at most two other words (the conjugated verb) + the adverb + at most
 the match; a negative subject (`personne ne`, `rien ne`, `aucun chef ne`) before the verb
 group; a colloquial `pas`/`jamais` after `être`/`avoir` right before it; `sans` right before
 it; `sans`, `ne`, `pas` or `jamais` inside an expression's span (`service … public` in `un
-service sans public`). A negated match weighs 0.3. A keyword that is itself negative (`ne
-servir à rien`, `sans solution`) is never "negated"; one written with `ne` and a negative word
+service sans public`). A negated match is flagged; reliability.py learns what it is worth.
+A keyword that is itself negative (`ne servir à rien`, `sans solution`) is never "negated";
+one written with `ne` and a negative word
 (`ne plus s’y retrouver`) matches its other words in order, with `pas/plus/jamais` and
 `être`/`avoir` allowed in between and the reflexive clitics (`me`, `te`, `se`, `nous`, `vous`)
 alike, and only where a negation surrounds it (`je ne m’y retrouve plus`).
@@ -47,7 +48,6 @@ STOP_PARTICIPLES = frozenset({"vu", "vue", "vus", "vues", "dit", "dite", "dits",
                               "fait", "faite", "faits", "faites", "pu", "ete", "compris",
                               "attendu", "ouvert", "ouverte", "ouverts", "ouvertes"})
 MAX_GAP = 3
-NEGATED_WEIGHT = 0.3
 SENTENCE_END = frozenset({".", "!", "?", ";", ":", "…"})
 LIGHT_VERBS = frozenset({"etre", "avoir"})
 # Clause boundaries for negation: a `ne ... pas` never reaches across them.
@@ -353,31 +353,4 @@ def match(a: Analysis, index: KeywordIndex) -> list[Match]:
                 continue
             negated = may_negate and not p.negative and _negated(a, i, last)
             out.append(Match(p.code_id, p.keyword, i, last, negated))
-    return out
-
-
-def strengths(matches: Iterable[Match], weights: dict[tuple[int, str], float]
-              ) -> dict[int, float]:
-    """Per code: the sum over distinct matched keywords of their weight (0.3x when negated).
-
-    Words are evidence once: a match overlapping a stronger match of the same code adds
-    nothing (`prendre mes tickets` and `prendre ses tickets` on one passage, `écouter` and
-    `écoute` on one word, `relais` inside `prendre le relais`), and a keyword found several
-    times counts once, with its best occurrence.
-    """
-    found = sorted(((weights[(m.code_id, m.keyword)] * (NEGATED_WEIGHT if m.negated else 1.0),
-                     m) for m in matches), key=lambda wm: (-wm[0], wm[1].first))
-    claimed: dict[int, list[tuple[int, int]]] = {}
-    best: dict[tuple[int, str], float] = {}
-    for w, m in found:
-        spans = claimed.setdefault(m.code_id, [])
-        if any(m.first <= last and first <= m.last for first, last in spans):
-            continue
-        spans.append((m.first, m.last))
-        key = (m.code_id, m.keyword)
-        if w > best.get(key, 0.0):
-            best[key] = w
-    out: dict[int, float] = {}
-    for (code_id, _kw), w in best.items():
-        out[code_id] = out.get(code_id, 0.0) + w
     return out

@@ -204,6 +204,11 @@ class Engine:
         return f
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, cal.EPS), 1.0 - cal.EPS)
+    return math.log(p / (1.0 - p))
+
+
 def _sig(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -212,8 +217,8 @@ def contributions(weights: np.ndarray, p_kw: float, ex: float, sim: float) -> di
     """Each kind of evidence's share of the final score, added in order from the score of a
     pair without any evidence."""
     a, b, c, d = (float(w) for w in weights)
-    z_none = a * float(cal.logit(np.float64(0.0))) + d
-    z_kw = a * float(cal.logit(np.float64(p_kw))) + d
+    z_none = a * _logit(0.0) + d
+    z_kw = a * _logit(p_kw) + d
     base, with_kw = _sig(z_none), _sig(z_kw)
     with_ex = _sig(z_kw + b * ex)
     final = _sig(z_kw + b * ex + c * sim)

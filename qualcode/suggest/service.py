@@ -44,6 +44,7 @@ from .training import CodebookFeatures, build_engine
 
 CHUNK = 512  # segments analysed, scored and written together
 SHARED_WORDS = 8
+UNCHANGED = 5e-4  # a stored score this close is the same at the precision shown (2 decimals)
 
 Progress = Callable[[int, int], None]  # (segments done, total)
 
@@ -61,16 +62,18 @@ class Corpus:
 
 
 def prepare(session: Session, store: AnalysisStore, *, extra: Sequence[SegRow] = (),
+            rows: list[SegRow] | None = None,
             progress: Callable[[int], None] | None = None) -> Corpus:
     """Read (or parse) every non-interviewer segment once: keyword specificity is measured
     on the whole corpus, whatever the documents a run suggests for. ``extra`` rows (the
-    interviewer turns a run asks for) are matched too."""
+    interviewer turns a run asks for) are matched too; ``rows`` are every segment of the
+    corpus when the caller has them."""
     infos = load_codes(session)
     if not infos:
         raise QualcodeError("the codebook has no codes to suggest",
                             "import one first: qualcode codebook import codebooks/guichet.yaml")
     book = CodebookFeatures(store, infos)
-    rows = segment_rows(session)
+    rows = rows if rows is not None else segment_rows(session)
     counted = [r for r in rows if not r.is_interviewer]
     wanted = {r.id for r in extra}
     scan = [r for r in rows if not r.is_interviewer or r.id in wanted]
@@ -176,9 +179,12 @@ def suggest(
     store: AnalysisStore | None = None,
     stats: dict[str, Any] | None = None,
     refresh_only: bool = False,
+    evidence_rows: bool = True,
 ) -> list[dict[str, Any]]:
     """Compute and store the suggestions scoring at least ``min_score``; returns them, the
-    most likely first within each segment.
+    most likely first within each segment (with their evidence unless not
+    ``evidence_rows``: a pending suggestion whose score moved by less than ``UNCHANGED`` is
+    then left as it is, evidence and all, which is most of a second pass).
 
     A pending suggestion gets the new score and evidence (or is removed when it falls under
     ``min_score``); an accepted, rejected or skipped one keeps its status. Segments already
@@ -195,8 +201,10 @@ def suggest(
     doc_ids = None
     if documents:
         doc_ids = [get_document(session, name).id for name in documents]
-    scope = segment_rows(session, document_ids=doc_ids,
-                         include_interviewer=include_interviewer)
+    rows = segment_rows(session)
+    wanted_docs = set(doc_ids) if doc_ids is not None else None
+    scope = [r for r in rows if (wanted_docs is None or r.document_id in wanted_docs)
+             and (include_interviewer or not r.is_interviewer)]
     total = len(scope) if doc_ids is None else None
     done = 0
 
@@ -208,7 +216,7 @@ def suggest(
 
     if progress is not None:
         progress(0, len(scope))
-    corpus = prepare(session, store, extra=[r for r in scope if r.is_interviewer],
+    corpus = prepare(session, store, extra=[r for r in scope if r.is_interviewer], rows=rows,
                      progress=tick)
     infos, engine = corpus.infos, corpus.engine
     wanted = _wanted_codes(session, codes, infos)
@@ -251,6 +259,12 @@ def suggest(
                         continue
                     if prior is not None and prior[1] != "pending":
                         continue  # a decision stands
+                    row_out = {"document": row.document, "segment": row.n,
+                               "code": names[cid], "score": round(score, 4)}
+                    if (not evidence_rows and prior is not None
+                            and abs(prior[2] - score) < UNCHANGED):
+                        out.append(row_out)  # unchanged: its stored evidence still holds
+                        continue
                     ev = evidence(engine, f, i, j, row)
                     if prior is None:
                         inserts.append({"segment_id": row.id, "code_id": cid, "score": score,
@@ -259,8 +273,9 @@ def suggest(
                     else:
                         updates.append({"sid_": prior[0], "score": score, "evidence": ev,
                                         "scorer": COMBINER})
-                    out.append({"document": row.document, "segment": row.n, "code": names[cid],
-                                "score": round(score, 4), "evidence": ev})
+                    if evidence_rows:
+                        row_out["evidence"] = ev
+                    out.append(row_out)
         if inserts:
             session.execute(table.insert(), inserts)
         if updates:
@@ -318,16 +333,17 @@ def _now() -> Any:
 
 
 def _existing(session: Session, doc_ids: Sequence[int] | None, code_ids: Sequence[int]
-              ) -> dict[int, dict[int, tuple[int, str]]]:
-    """segment id -> code id -> (suggestion id, status) of the stored suggestions."""
-    stmt = (select(Suggestion.segment_id, Suggestion.code_id, Suggestion.id, Suggestion.status)
+              ) -> dict[int, dict[int, tuple[int, str, float]]]:
+    """segment id -> code id -> (suggestion id, status, score) of the stored suggestions."""
+    stmt = (select(Suggestion.segment_id, Suggestion.code_id, Suggestion.id, Suggestion.status,
+                   Suggestion.score)
             .where(Suggestion.code_id.in_(list(code_ids))))
     if doc_ids is not None:
         stmt = stmt.join(Segment, Segment.id == Suggestion.segment_id).where(
             Segment.document_id.in_(list(doc_ids)))
-    out: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
-    for sid, cid, xid, status in session.execute(stmt):
-        out[sid][cid] = (xid, status)
+    out: dict[int, dict[int, tuple[int, str, float]]] = defaultdict(dict)
+    for sid, cid, xid, status, score in session.execute(stmt):
+        out[sid][cid] = (xid, status, score)
     return out
 
 
