@@ -76,7 +76,6 @@ class Pattern:
     slots: tuple[frozenset[str], ...]  # variants per matched word
     gapped: bool  # content words in order with gaps, else contiguous
     negative: bool  # the keyword itself carries a negation
-    weight: float
     # written with `ne` + a negative word: matches only inside a negation, with moving
     # adverbs and auxiliaries allowed between its words
     needs_negation: bool = False
@@ -148,7 +147,6 @@ def compile_keyword(code_id: int, keyword: str, alone: Analysis,
             slot |= REFLEXIVES
     stop = [bool(alone.flags[i] & STOP) for i in keep]
     negative = any(alone.flags[i] & (NEG_NE | NEG_ADV | NEG_SANS) for i in keep)
-    weight = 1.0 if len(slots) == 1 else 1.2
     # `ne plus s'y retrouver`: French puts `ne` before the clitics and the adverb after the
     # verb, so the negation words leave the pattern and become a condition on the match.
     needs_negation = (any(alone.flags[i] & NEG_NE for i in keep)
@@ -162,9 +160,9 @@ def compile_keyword(code_id: int, keyword: str, alone: Analysis,
             return None
     content = [frozenset(s) for s, is_stop in zip(slots, stop, strict=True) if not is_stop]
     if len(content) >= 2:
-        return Pattern(code_id, keyword, tuple(content), True, negative, 1.2, needs_negation)
+        return Pattern(code_id, keyword, tuple(content), True, negative, needs_negation)
     return Pattern(code_id, keyword, tuple(frozenset(s) for s in slots), False, negative,
-                   weight, needs_negation)
+                   needs_negation)
 
 
 class _Tokens:
