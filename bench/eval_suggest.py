@@ -1,9 +1,10 @@
 """Suggestion quality on every evaluation set, next to a plain keyword lookup (same run).
 
-Three corpora (the demo, and the two sets in bench/evalsets/ written blind: each codebook
+Four corpora (the demo, and the three sets in bench/evalsets/ written blind: each codebook
 from a topic description alone, the texts by someone who never saw it, the gold codings by a
-third) and three codebooks (guichet, aide_domicile, conseillers_emploi): every pair that has
-gold codings is evaluated, which gives the swap test (each codebook on each corpus).
+third) and four codebooks (guichet and the three sets'): every pair that has gold codings is
+evaluated, which gives the swap test (each of the first three codebooks on each of the first
+three corpora; lycee_pro, the last held-out set, has its own codebook's codings only).
 
     python bench/eval_suggest.py                   # every pair, a Markdown table
     python bench/eval_suggest.py --corpus aide_domicile --codebook aide_domicile --json
@@ -31,11 +32,13 @@ CORPORA = {
     "demo": ROOT / "corpora" / "demo",
     "aide_domicile": SETS / "aide_domicile" / "corpus",
     "conseillers_emploi": SETS / "conseillers_emploi" / "corpus",
+    "lycee_pro": SETS / "lycee_pro" / "corpus",
 }
 CODEBOOKS = {
     "guichet": ROOT / "codebooks" / "guichet.yaml",
     "aide_domicile": SETS / "aide_domicile" / "codebook.yaml",
     "conseillers_emploi": SETS / "conseillers_emploi" / "codebook.yaml",
+    "lycee_pro": SETS / "lycee_pro" / "codebook.yaml",
 }
 SUFFIXES = (".txt", ".md")
 
