@@ -52,7 +52,8 @@ def gold_file(corpus: str, codebook: str) -> tuple[Path, str] | None:
     return (path, "gold") if path.is_file() else None
 
 
-def evaluate_pair(corpus: str, codebook: str, folder: Path) -> dict:
+def evaluate_pair(corpus: str, codebook: str, folder: Path, threshold: float | None = None
+                  ) -> dict:
     from qualcode.codebook.service import import_codebook, read_codebook_file
     from qualcode.coding.csvio import import_codings_csv
     from qualcode.corpus.ingest import ingest_paths
@@ -72,7 +73,8 @@ def evaluate_pair(corpus: str, codebook: str, folder: Path) -> dict:
         import_codings_csv(s, gold, default_coder=coder)
     started = time.perf_counter()
     with db.session(write=True) as s:
-        report = evaluate(s, coder=coder)
+        report = evaluate(s, coder=coder) if threshold is None else evaluate(
+            s, coder=coder, threshold=threshold)
     report["seconds"] = round(time.perf_counter() - started, 2)
     report["corpus"], report["codebook_name"] = corpus, codebook
     return report
@@ -110,13 +112,15 @@ def main() -> None:
     ap.add_argument("--corpus", choices=sorted(CORPORA), action="append")
     ap.add_argument("--codebook", choices=sorted(CODEBOOKS), action="append")
     ap.add_argument("--json", action="store_true", help="print the full reports as JSON")
+    ap.add_argument("--threshold", type=float, help="decision threshold (default: the "
+                    "engine's, 1/3)")
     args = ap.parse_args()
     pairs = [(c, b) for c in (args.corpus or list(CORPORA))
              for b in (args.codebook or list(CODEBOOKS)) if gold_file(c, b)]
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for corpus, codebook in pairs:
-            reports.append(evaluate_pair(corpus, codebook, Path(tmp)))
+            reports.append(evaluate_pair(corpus, codebook, Path(tmp), args.threshold))
             if not args.json:
                 if len(reports) == 1:
                     print("| " + HEADER + " |")
