@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -176,4 +177,108 @@ def test_a_200_mb_file_is_refused_before_it_is_read(cli, tmp_path):
     assert result.exit_code == 1
     assert "enorme.txt is 200 MB" in result.stderr and "split it" in result.stderr
     assert peak_after - peak_before < 50 * 1024  # KiB: the file was never loaded
+    assert cli.json("docs", "list") == []
+
+
+# --- zips: .docx, .odt, .qdpx ------------------------------------------------------------------
+
+def _office_file(tmp_path: Path, name: str, text: str = "Premier paragraphe.") -> Path:
+    """A real .docx (python-docx) or .odt (odfpy) holding one paragraph."""
+    path = tmp_path / name
+    if name.endswith(".docx"):
+        import docx
+
+        document = docx.Document()
+        document.add_paragraph(text)
+        document.save(path)
+    else:
+        from odf.opendocument import OpenDocumentText
+        from odf.text import P
+
+        document = OpenDocumentText()
+        document.text.addElement(P(text=text))
+        document.save(str(path))
+    return path
+
+
+def _rewrite_zip(path: Path, entry: str, write) -> Path:  # noqa: ANN001
+    """Copy ``path`` with ``entry`` replaced by what ``write(stream)`` writes (streamed, so a
+    huge entry never sits in the test's memory)."""
+    import zipfile
+
+    out = path.with_name("x" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != entry:
+                dst.writestr(info, src.read(info))
+        with dst.open(entry, "w", force_zip64=True) as stream:
+            write(stream)
+    out.replace(path)
+    return path
+
+
+def _one_error_line(result) -> str:  # noqa: ANN001
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def _peak_kib() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _main_part(name: str) -> str:
+    return "word/document.xml" if name.endswith(".docx") else "content.xml"
+
+
+@pytest.mark.parametrize("name", ["bombe.docx", "bombe.odt"])
+def test_office_zip_bomb_is_refused_before_it_is_inflated(cli, tmp_path, name):
+    """The issue's bomb, smaller: a main part declaring 100 MB (over 64 MB) from a few
+    hundred KB of zip; refused from the zip's directory, in well under a second."""
+    import time
+
+    path = _office_file(tmp_path, name)
+    para = (b"<w:p><w:r><w:t>bla</w:t></w:r></w:p>" if name.endswith(".docx")
+            else b"<text:p>bla</text:p>") * 10_000
+
+    def write(stream) -> None:  # noqa: ANN001
+        for _ in range(100 * 1024**2 // len(para) + 1):
+            stream.write(para)
+
+    _rewrite_zip(path, _main_part(name), write)
+    assert path.stat().st_size < 1024**2
+    cli.ok("init")
+    peak, start = _peak_kib(), time.monotonic()
+    line = _one_error_line(cli("ingest", path))
+    assert time.monotonic() - start < 5
+    assert _peak_kib() - peak < 50 * 1024  # KiB: nothing was inflated
+    assert name in line and "zip bomb" in line
+    assert cli.json("docs", "list") == []
+
+
+@pytest.mark.parametrize("name", ["bombe.docx", "bombe.odt"])
+def test_office_entry_inflating_too_much_is_refused(cli, tmp_path, name):
+    """Under the size limit but compressed 1000:1: no word processor writes that."""
+    path = _office_file(tmp_path, name)
+    _rewrite_zip(path, "bourrage.xml", lambda stream: stream.write(b" " * 8 * 1024**2))
+    line = _one_error_line(cli("ingest", path))
+    assert "bourrage.xml" in line and "compressed more than" in line
+    assert cli.json("docs", "list") == []
+
+
+def test_ten_gigabyte_qdpx_is_refused_without_reading_it(cli, tmp_path):
+    import time
+
+    huge = tmp_path / "x.qdpx"
+    with huge.open("wb") as f:  # sparse: 10 GB on paper
+        f.truncate(10 * 1024**3)
+    cli.ok("init")
+    peak, start = _peak_kib(), time.monotonic()
+    line = _one_error_line(cli("import", "qdpx", huge))
+    assert time.monotonic() - start < 5
+    assert _peak_kib() - peak < 50 * 1024
+    assert "x.qdpx is not a zip archive" in line
     assert cli.json("docs", "list") == []

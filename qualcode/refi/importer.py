@@ -150,6 +150,8 @@ class _Importer:
 
     def documents(self, convention: positions.Convention) -> None:
         for src in self.p.sources:
+            if src.guid in self.docs:  # codings name sources by GUID: a repeat is ambiguous
+                src.text, src.problem = None, "its GUID repeats an earlier source's"
             if src.text is None:
                 self.report["skipped_sources"].append({"source": src.name,
                                                        "reason": src.problem})
