@@ -139,10 +139,53 @@ class ZipGuard:
         return ZipGuard(data, what, hint, budget=self.budget)
 
 
+    def xml_parts(self) -> list[str]:
+        """The entries an office reader parses as XML: `*.xml`, `*.rels`, and in a .docx any
+        part [Content_Types].xml declares as XML whatever its name."""
+        names = {i.filename for i in self.infos if not i.is_dir()}
+        parts = {n for n in names if n.lower().endswith((".xml", ".rels"))}
+        if "[Content_Types].xml" in names:
+            types = self.zf.read("[Content_Types].xml").decode("utf-8", "replace")
+            xml_ext = {m.group(1).lower() for m in _DEFAULT_XML.finditer(types)}
+            parts |= {n for n in names if n.rsplit(".", 1)[-1].lower() in xml_ext}
+            parts |= {m.group(1).lstrip("/") for m in _OVERRIDE_XML.finditer(types)} & names
+        return sorted(parts)
+
+    def refuse_doctype(self, name: str) -> None:
+        """Refuse an XML entry with a DTD (entity declarations, external references): office
+        readers would drop or resolve them silently. Streamed, so nothing is held whole."""
+        with self.zf.open(name) as stream:
+            tail = b""
+            while chunk := stream.read(1024**2):
+                window = tail + chunk
+                if any(marker in window for marker in _DOCTYPE):
+                    raise InvalidInput(
+                        f"{self.what}: {name} declares a DTD or XML entities; qualcode "
+                        "refuses them for safety", self.hint)
+                tail = window[-_DOCTYPE_TAIL:]
+
+
+# "<!DOCTYPE" in UTF-8 and in both UTF-16 byte orders (XML parts may be UTF-16).
+_DOCTYPE = tuple("<!DOCTYPE".encode(c) for c in ("utf-8", "utf-16-le", "utf-16-be"))
+_DOCTYPE_TAIL = max(map(len, _DOCTYPE))
+_DEFAULT_XML = re.compile(r'<Default\b[^>]*\bExtension="([^"]+)"[^>]*ContentType="[^"]*xml"',
+                          re.IGNORECASE)
+_OVERRIDE_XML = re.compile(r'<Override\b[^>]*\bPartName="([^"]+)"[^>]*ContentType="[^"]*xml"',
+                           re.IGNORECASE)
+
+
 def check_office_zip(data: bytes, what: str, hint: str,
                      parent: ZipGuard | None = None) -> None:
     """Refuse a .docx/.odt whose parts would inflate past the limits (their readers load every
-    part), before python-docx or odfpy sees it."""
+    part) or whose XML declares a DTD, before python-docx or odfpy sees it."""
     guard = parent.nested(data, what, hint) if parent else ZipGuard(data, what, hint)
     with guard:
         guard.check_all()
+        try:
+            for name in guard.xml_parts():
+                guard.refuse_doctype(name)
+        except _BROKEN as exc:
+            raise InvalidInput(f"{what} cannot be read ({type(exc).__name__})", hint) from None
+        except RuntimeError:  # encrypted entries
+            raise InvalidInput(f"{what} is encrypted",
+                               "save it again without a password") from None

@@ -269,6 +269,36 @@ def test_office_entry_inflating_too_much_is_refused(cli, tmp_path, name):
     assert cli.json("docs", "list") == []
 
 
+@pytest.mark.parametrize("name", ["entite.docx", "entite.odt"])
+def test_office_xml_with_external_entity_is_refused(cli, tmp_path, name):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("mot de passe")
+    path = _office_file(tmp_path, name, "Bonjour SECRET fin.")
+    import zipfile
+
+    part = _main_part(name)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(part).decode("utf-8")
+    root = xml[xml.index("<", xml.index("?>")) + 1:].split()[0]
+    doctype = f'<!DOCTYPE {root} [<!ENTITY x SYSTEM "file://{secret}">]>'
+    xml = xml.replace("?>", "?>" + doctype, 1).replace("SECRET", "&x;")
+    _rewrite_zip(path, part, lambda stream: stream.write(xml.encode("utf-8")))
+    line = _one_error_line(cli("ingest", path))
+    assert f"{name}: {part} declares a DTD or XML entities" in line
+    assert "mot de passe" not in line
+    assert cli.json("docs", "list") == []
+
+
+def test_office_file_without_entities_still_reads(cli, tmp_path):
+    """The checks refuse hostile files only: plain files, and .docx text quoting '<!DOCTYPE'
+    (escaped in XML), are read as before."""
+    for name in ("ok.docx", "ok.odt"):
+        _office_file(tmp_path, name, "Il écrit <!DOCTYPE html> au tableau.")
+    cli.ok("ingest", tmp_path / "ok.docx", tmp_path / "ok.odt")
+    for name in ("ok.docx", "ok.odt"):
+        assert "<!DOCTYPE html>" in cli.json("docs", "show", name)["text"]
+
+
 def test_ten_gigabyte_qdpx_is_refused_without_reading_it(cli, tmp_path):
     import time
 

@@ -122,6 +122,23 @@ def test_large_entries_never_read_do_not_matter(db: Database, tmp_path: Path,
     assert "t.txt" in snapshot(db)["documents"]
 
 
+def test_docx_source_with_external_entity(corpus: Database, tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Bonjour.")
+    document.save(tmp_path / "t.docx")
+    with zipfile.ZipFile(tmp_path / "t.docx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        b"?>", b'?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    inner = write_zip(tmp_path / "inner.docx", parts).read_bytes()
+    qde = GOOD_QDE.replace('name="t.txt"><PlainTextContent>Texte.</PlainTextContent>',
+                           'name="t.txt" richTextPath="internal://t.docx">')
+    path = write_zip(tmp_path / "xxe.qdpx", {"project.qde": qde, "sources/t.docx": inner})
+    _refused(corpus, path, "declares a dtd or xml entities")
+
+
 def test_xxe(corpus: Database, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("mot de passe")

@@ -26,7 +26,7 @@ def _row_text(cells: list[str]) -> str:
 
 
 def _check_zip(data: bytes, what: str, kind: str) -> None:
-    """Zip bombs are refused before the reader inflates anything."""
+    """Zip bombs and DTDs are refused before the reader inflates or parses anything."""
     try:
         check_office_zip(data, what, BROKEN_HINT)
     except NotAZip:
