@@ -348,6 +348,67 @@ def _connect_error(url: str, exc: BaseException) -> DatabaseError:
                          "check the --db path or URL")
 
 
+def _sqlite_schema(path: Path) -> tuple[set[str], str | None] | None:
+    """Tables and schema revision of an existing SQLite file, read before qualcode's engine
+    touches it: the engine's connections switch a file to WAL, a write that a file which is
+    not a corpus must never get. A plain connection only reads here (a shared lock; with a
+    WAL file, the -wal and -shm it opens go when it closes). Not a read-only one: closing
+    those while other processes write to a WAL corpus corrupted it in the concurrency tests.
+    None when the file cannot be probed this way (the engine then reports why)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables, revision
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _server_schema(database: Database) -> tuple[set[str], str | None]:
+    with database.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names()) | set(inspect(conn).get_view_names())
+        revision = None
+        if "alembic_version" in tables:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return tables, revision
+
+
+def _refuse_unless_corpus(url: str, tables: set[str], revision: str | None,
+                          create: bool) -> None:
+    """Only a qualcode corpus is opened, and only a command that creates corpora may turn an
+    empty database into one: a foreign file is never written to."""
+    where = _where(url)
+    if revision is not None:
+        return
+    if "alembic_version" in tables:
+        raise DatabaseError(
+            f"{where} has an empty schema version table (alembic_version): it was damaged or "
+            "changed by another tool",
+            "restore a backup, e.g. from the .backups folder next to it")
+    if tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise DatabaseError(
+            f"{where} is not a qualcode corpus (it holds other tables: {shown})",
+            "pass the path of a qualcode corpus with --db, or a new file name to create one")
+    if not create:
+        raise DatabaseError(
+            f"{where} is empty, not a qualcode corpus",
+            "create the corpus with `qualcode init` or `qualcode ingest`, or check the --db "
+            "path")
+
+
 def open_db(db: str | None = None, *, create: bool = True) -> Database:
     """Open the corpus at ``db`` (path or URL), creating or upgrading its schema as needed.
 
@@ -370,9 +431,17 @@ def open_db(db: str | None = None, *, create: bool = True) -> Database:
                                     "create it or pass another --db path")
             if not os.access(path.parent, os.W_OK | os.X_OK):
                 raise read_only_error(url, "its folder")
+        else:
+            state = _sqlite_schema(path)
+            if state is not None:
+                _refuse_unless_corpus(url, *state, create=create)
     database = Database(url)
     try:
+        if path is None:
+            _refuse_unless_corpus(url, *_server_schema(database), create=create)
         revision = database.current_revision()
+    except DatabaseError:
+        raise
     except Exception as exc:  # a non-SQLite file, a refused connection, a wrong password...
         raise _connect_error(url, exc) from None
     if revision == SCHEMA_REVISION:

@@ -312,3 +312,76 @@ def test_ten_gigabyte_qdpx_is_refused_without_reading_it(cli, tmp_path):
     assert _peak_kib() - peak < 50 * 1024
     assert "x.qdpx is not a zip archive" in line
     assert cli.json("docs", "list") == []
+
+
+# --- databases that are not qualcode corpora ----------------------------------------------------
+
+def _run(db: Path, *args: str):  # noqa: ANN202
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    return CliRunner().invoke(app, ["--db", str(db), *map(str, args)])
+
+
+def _commands(tmp_path: Path) -> list[tuple[str, ...]]:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Le guichet ouvre à huit heures.\n", encoding="utf-8")
+    book = Path(__file__).resolve().parent.parent / "codebooks" / "guichet.yaml"
+    return [("docs", "list"), ("check",), ("history",), ("segments",), ("init",),
+            ("ingest", str(notes)), ("codebook", "import", str(book))]
+
+
+def _files_beside(db: Path) -> set[str]:
+    return {p.name for p in db.parent.iterdir() if p.name.startswith(db.name)}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("wal", [False, True])
+def test_foreign_sqlite_file_is_refused_and_never_written(tmp_path, wal):
+    """Another program's database (here with a `code` table, like qualcode's) is neither read
+    as a corpus nor converted into one, by any command: its bytes stay the same."""
+    import sqlite3
+
+    db = tmp_path / "firefox.db"
+    conn = sqlite3.connect(db)
+    if wal:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE code (id INTEGER PRIMARY KEY, url TEXT)")
+    conn.execute("INSERT INTO code (url) VALUES ('https://example.org')")
+    conn.commit()
+    conn.close()
+    before, files = db.read_bytes(), _files_beside(db)
+    for args in _commands(tmp_path):
+        line = _one_error_line(_run(db, *args))
+        assert f"{db} is not a qualcode corpus (it holds other tables: code)" in line, args
+    assert db.read_bytes() == before and _files_beside(db) == files
+
+
+@pytest.mark.sqlite_only
+def test_zero_byte_file_becomes_a_corpus_only_when_asked(tmp_path):
+    db = tmp_path / "vide.db"
+    db.touch()
+    for args in [("docs", "list"), ("check",), ("history",), ("undo",)]:
+        line = _one_error_line(_run(db, *args))
+        assert f"{db} is empty, not a qualcode corpus" in line and "qualcode init" in line
+    assert db.stat().st_size == 0
+    assert _run(db, "init").exit_code == 0
+    assert _run(db, "docs", "list", "--json").stdout.strip() == "[]"
+
+
+@pytest.mark.sqlite_only
+def test_corpus_with_an_empty_schema_version_is_one_line(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "abime.db"
+    assert _run(db, "init").exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM alembic_version")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for args in [("docs", "list"), ("init",)]:
+        line = _one_error_line(_run(db, *args))
+        assert "empty schema version table" in line and "restore a backup" in line
+    assert db.read_bytes() == before
