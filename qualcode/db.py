@@ -189,6 +189,11 @@ def _disk_full(where: str) -> DatabaseError:
                          "free some space and run the command again; nothing was saved")
 
 
+# What drivers say when the server went away mid-command (PostgreSQL restarted or crashed).
+_CONNECTION_LOST = ("terminating connection", "server closed the connection",
+                    "connection is closed", "connection was closed", "connection is lost")
+
+
 def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError | None:
     """The one-line error a user needs for a database or file-system failure, or None.
 
@@ -208,6 +213,12 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
         return None
     if not (isinstance(exc, OperationalError) or type(exc).__name__ == "OperationalError"):
         return None
+    if getattr(exc, "connection_invalidated", False) or any(
+            sign in message for sign in _CONNECTION_LOST):
+        return DatabaseError(
+            f"the connection to {where} was lost during the command",
+            "check that the database server is running, then run the command again; nothing "
+            "was saved")
     if "readonly database" in message or "read-only" in message:
         return read_only_error(url)
     if _is_lock_timeout(orig):

@@ -45,3 +45,23 @@ UNICODE_HINT = "save the file as UTF-8, or pass --encoding latin-1 / cp1252"
 BINARY_HINT = "qualcode reads .txt, .md, .docx, .odt, .vtt, .srt and .trs files"
 UNKNOWN_CODE_HINT = "see `qualcode codebook show` for the code names"
 UNKNOWN_DOC_HINT = "see `qualcode docs list` for the document names"
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: an error is one line on stderr, whatever a library put in it."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """``Type: first line`` of an error qualcode did not foresee.
+
+    SQLAlchemy appends the statement (`[SQL: INSERT ...]`) and a link to its messages: only
+    the driver's own first line is kept, so no SQL, and no part of what was being written,
+    reaches a terminal or a log.
+    """
+    orig = getattr(exc, "orig", None)
+    source = orig if isinstance(orig, BaseException) else exc
+    lines = [line.strip() for line in str(source).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    name = type(exc).__name__
+    return f"{name}: {first}" if first else name

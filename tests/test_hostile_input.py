@@ -385,3 +385,49 @@ def test_corpus_with_an_empty_schema_version_is_one_line(tmp_path):
         line = _one_error_line(_run(db, *args))
         assert "empty schema version table" in line and "restore a backup" in line
     assert db.read_bytes() == before
+
+
+# --- every error is one line, without SQL ------------------------------------------------------
+
+def _sql_error(kind: str, driver_message: str):  # noqa: ANN202
+    """An error as SQLAlchemy raises it: the statement, its parameters, a multi-line driver
+    message and a link to SQLAlchemy's documentation."""
+    from sqlalchemy import exc
+
+    return getattr(exc, kind)(
+        "INSERT INTO segment (document_id, text) VALUES (?, ?)",
+        {"text": "on nous regarde de travers"}, Exception(driver_message))
+
+
+@pytest.mark.parametrize(("kind", "driver_message", "expected"), [
+    ("OperationalError", "terminating connection due to administrator command\n"
+     "server closed the connection unexpectedly\n\tThis probably means the server terminated",
+     "was lost during the command"),
+    ("IntegrityError", "duplicate key value violates unique constraint \"x\"\nDETAIL: Key "
+     "(text)=(on nous regarde de travers) already exists.",
+     "unexpected IntegrityError: duplicate key value violates unique constraint"),
+])
+def test_database_failure_mid_command_is_one_line_without_sql(cli, tmp_path, monkeypatch,
+                                                              kind, driver_message, expected):
+    """A PostgreSQL crash or an unforeseen SQL error while storing: one line, no statement,
+    nothing of the text being written."""
+    from qualcode.corpus import ingest as ingest_service
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003
+        raise _sql_error(kind, driver_message)
+
+    cli.ok("init")
+    monkeypatch.setattr(ingest_service, "store", broken)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("On nous regarde de travers.\n", encoding="utf-8")
+    result = cli("ingest", notes)
+    line = _one_error_line(result)
+    assert line.startswith("Error: notes.txt: ") and expected in line
+    for leak in ("INSERT", "SQL", "regarde", "sqlalche.me"):
+        assert leak not in result.stderr
+
+    from qualcode.codebook import service as codebook_service
+
+    monkeypatch.setattr(codebook_service, "add_code", broken)
+    line = _one_error_line(cli("codebook", "add", "autre"))
+    assert expected in line and "INSERT" not in line and "regarde" not in line

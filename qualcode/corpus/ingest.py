@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from ..db import Database
-from ..errors import Conflict, InvalidInput, QualcodeError
+from ..errors import Conflict, InvalidInput, QualcodeError, describe_unexpected
 from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
@@ -234,8 +234,13 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
     except QualcodeError as exc:
         return _error_result(exc, name, path)
     except Exception as exc:  # one broken file must not stop a batch of hundreds
+        from ..db import friendly_error
+
+        friendly = friendly_error(exc, db.url)
+        if friendly is not None:  # a lost server, a full disk: named like everywhere else
+            return _error_result(friendly, name, path)
         return IngestResult(name, str(path), "error",
-                            error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+                            error=f"{name}: unexpected {describe_unexpected(exc)}")
 
 
 def _error_result(exc: QualcodeError, name: str, path: Path) -> IngestResult:
