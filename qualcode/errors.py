@@ -53,15 +53,32 @@ def one_line(text: str) -> str:
 
 
 def describe_unexpected(exc: BaseException) -> str:
-    """``Type: first line`` of an error qualcode did not foresee.
+    """What a user can report about an error qualcode did not foresee, on one line, without
+    participants' words.
 
-    SQLAlchemy appends the statement (`[SQL: INSERT ...]`) and a link to its messages: only
-    the driver's own first line is kept, so no SQL, and no part of what was being written,
-    reaches a terminal or a log.
+    A database error keeps the driver's first line (SQLAlchemy would append the statement,
+    `[SQL: INSERT ...]`, and PostgreSQL a DETAIL line with the values). Any other error keeps
+    only its type and the place in qualcode where it happened: messages of libraries quote
+    their input (openpyxl's IllegalCharacterError quotes the whole cell).
     """
-    orig = getattr(exc, "orig", None)
-    source = orig if isinstance(orig, BaseException) else exc
-    lines = [line.strip() for line in str(source).splitlines() if line.strip()]
-    first = lines[0] if lines else ""
     name = type(exc).__name__
-    return f"{name}: {first}" if first else name
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, BaseException):
+        lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+        return f"{name}: {lines[0]}" if lines else name
+    return f"{name} at {_where_raised(exc)}"
+
+
+def _where_raised(exc: BaseException) -> str:
+    """``qualcode/x/y.py:LINE``: the innermost frame of qualcode's own code."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
+    place = "an unknown place"
+    tb = exc.__traceback__
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        if package in path.parents:
+            place = f"qualcode/{path.relative_to(package).as_posix()}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place

@@ -431,3 +431,45 @@ def test_database_failure_mid_command_is_one_line_without_sql(cli, tmp_path, mon
     monkeypatch.setattr(codebook_service, "add_code", broken)
     line = _one_error_line(cli("codebook", "add", "autre"))
     assert expected in line and "INSERT" not in line and "regarde" not in line
+
+
+# --- participants' words never appear in an error -------------------------------------------
+
+def test_control_character_in_an_attribute_value_exports_to_xlsx(cli, make_doc, tmp_path):
+    """openpyxl refuses control characters (and quoted the whole value in its error): they
+    become U+FFFD, so the table is written and the value stays recognisable."""
+    import openpyxl
+
+    make_doc("e.txt", [("Hélène", "On nous regarde de travers.")], agents=("Hélène",))
+    agents = tmp_path / "agents.csv"
+    agents.write_bytes("name,profil\nHélène,prag\x01matique\n".encode())
+    cli.ok("agents", "import", agents)
+    cli.ok("codebook", "add", "attente")
+    cli.ok("code", "apply", "e.txt:1", "attente")
+    out = tmp_path / "t.xlsx"
+    cli.ok("crosstab", "--by", "profil", "--format", "xlsx", "-o", out)
+    cells = [c for row in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert "prag\ufffdmatique (n=1)" in cells
+
+
+def test_control_character_in_a_segment_exports_to_docx(cli, make_doc, tmp_path):
+    import docx
+
+    make_doc("e.txt", [("Hélène", "On nous\x07 regarde.")])
+    cli.ok("codebook", "add", "attente")
+    cli.ok("code", "apply", "e.txt:1", "attente")
+    out = tmp_path / "x.docx"
+    cli.ok("segments", "--code", "attente", "--format", "docx", "-o", out)
+    assert any("On nous\ufffd regarde." in p.text for p in docx.Document(out).paragraphs)
+
+
+def test_unexpected_error_names_its_place_not_its_message():
+    from qualcode.errors import describe_unexpected
+
+    try:
+        raise ValueError("On nous regarde de travers")  # a library quoting its input
+    except ValueError as exc:
+        described = describe_unexpected(exc)
+    assert described.startswith("ValueError at an unknown place") or "qualcode/" in described
+    assert "regarde" not in described

@@ -483,7 +483,10 @@ def replace_document(
     lost = [c for c, place in zip(codings, places, strict=True) if place is None]
     if lost:
         names = dict(session.execute(select(Code.id, Code.name)).all())
-        listed = "; ".join(f"{names.get(c.code_id, c.code_id)} on «{_excerpt(doc.text, c)}»"
+        numbers = dict(session.execute(select(Segment.id, Segment.n).where(
+            Segment.document_id == doc.id)).all())
+        # Positions, never the coded words: error lines end up in terminals and logs.
+        listed = "; ".join(f"{names.get(c.code_id, c.code_id)} on {_place(doc.name, c, numbers)}"
                            for c in lost[:10])
         more = f" and {len(lost) - 10} more" if len(lost) > 10 else ""
         raise Conflict(
@@ -555,9 +558,11 @@ def _segment_at(rows: list[Any], starts: list[int], start: int, end: int) -> int
     return None
 
 
-def _excerpt(text: str, coding: Coding, width: int = 40) -> str:
-    piece = " ".join(text[coding.start:coding.end].split())
-    return piece if len(piece) <= width else piece[:width - 1] + "…"
+def _place(name: str, coding: Coding, numbers: dict[int, int]) -> str:
+    """Where a coding sits: `DOC:N` when it belongs to a segment, and its characters."""
+    span = f"characters {coding.start}-{coding.end}"
+    n = numbers.get(coding.segment_id) if coding.segment_id is not None else None
+    return f"{name}:{n} ({span})" if n is not None else span
 
 
 def speakers_summary(results: Iterable[IngestResult]) -> list[str]:

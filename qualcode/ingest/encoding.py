@@ -67,16 +67,14 @@ def _looks_utf16_without_bom(data: bytes) -> str | None:
 
 def _mixed_utf8_error(data: bytes, error: UnicodeDecodeError, what: str) -> InvalidInput:
     """The refusal of a UTF-8 file holding a byte of another encoding, with its place."""
+    # A position, never the words around it: error lines end up in terminals and logs.
     bad = error.start
     line_start = data.rfind(b"\n", 0, bad) + 1
     line = data.count(b"\n", 0, bad) + 1
     before = data[line_start:bad].decode("utf-8", errors="replace")
-    line_end = data.find(b"\n", bad)
-    after = data[bad + 1:line_end if line_end != -1 else len(data)]
-    near = (before[-20:] + "\ufffd" + after.decode("utf-8", errors="replace")[:20]).strip()
     return InvalidInput(
         f"{what} is UTF-8 except for byte 0x{data[bad]:02X} at line {line}, column "
-        f"{len(before) + 1} (near «{near}»): it mixes two encodings",
+        f"{len(before) + 1} (byte offset {bad}): it mixes two encodings",
         "re-save the file as UTF-8 after fixing that character, or force one encoding for the "
         "whole file with --encoding, e.g. --encoding cp1252")
 
