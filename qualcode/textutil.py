@@ -7,10 +7,20 @@ import unicodedata
 
 
 def norm_name(name: str) -> str:
-    """Key for case- and accent-insensitive matching of names: `Hélène` ~ `HELENE`."""
+    """Key for case- and accent-insensitive matching of names: `Hélène` ~ `HELENE`; invisible
+    format characters (a zero-width space pasted with a name) do not count."""
     decomposed = unicodedata.normalize("NFD", name.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)
+                       and unicodedata.category(c) != "Cf")
     return " ".join(stripped.replace("\u2019", "'").split())
+
+
+def clean_person_name(name: str) -> str:
+    """A coder's or agent's name as stored: NFC (`Zoe` + U+0301 is `Zoé`), without invisible
+    format characters (zero-width spaces, direction marks), spaces collapsed. Two spellings
+    a user cannot tell apart on screen must not make two people."""
+    nfc = unicodedata.normalize("NFC", name)
+    return " ".join("".join(c for c in nfc if unicodedata.category(c) != "Cf").split())
 
 
 # Typographic apostrophes (’ ‘ ʼ) read as the one people type.

@@ -473,3 +473,36 @@ def test_unexpected_error_names_its_place_not_its_message():
         described = describe_unexpected(exc)
     assert described.startswith("ValueError at an unknown place") or "qualcode/" in described
     assert "regarde" not in described
+
+
+# --- names that look the same are the same person ---------------------------------------------
+
+def test_coder_names_that_look_the_same_are_one_coder(cli, make_doc, db):
+    """`Zoe` + combining accent (macOS keyboards, some terminals) and `Zoé` are one coder;
+    so is a name with a zero-width space pasted from a chat."""
+    from qualcode.models import Coder
+
+    make_doc("e.txt", [("Hélène", "On attend."), ("Hélène", "Encore.")])
+    cli.ok("codebook", "add", "attente")
+    cli.ok("code", "apply", "e.txt:1", "attente", "--coder", "Zoe\u0301")
+    cli.ok("code", "apply", "e.txt:2", "attente", "--coder", "Zo\u200bé")
+    result = cli("code", "apply", "e.txt:1", "attente", "--coder", "Zoé")
+    assert result.exit_code == 0 and "already" in (result.stdout + result.stderr).lower()
+    rows = cli.json("segments", "--code", "attente", "--coder", "Zoé")
+    assert [r["segment"] for r in rows] == [1, 2]
+    with db.session() as s:
+        assert [c.name for c in s.scalars(select(Coder))] == ["Zoé"]
+
+
+def test_agent_name_with_a_zero_width_space_is_the_same_agent(cli, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("name,profil\nHélène,pragmatique\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("name,age\nHé\u200blène,50\n", encoding="utf-8")
+    third = tmp_path / "c.csv"
+    third.write_text("name,centre\nHe\u0301le\u0300ne\u2060,Nord\n", encoding="utf-8")
+    for path in (first, second, third):
+        cli.ok("agents", "import", path)
+    assert cli.json("agents", "list") == [
+        {"name": "Hélène", "attributes": {"age": "50", "centre": "Nord",
+                                          "profil": "pragmatique"}}]
