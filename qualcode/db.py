@@ -184,6 +184,19 @@ def read_only_error(url: str | None, what: str = "the file (or its folder)", *,
     )
 
 
+def _disk_is_full(url: str | None) -> bool:
+    """Whether the disk under a SQLite corpus has (almost) no space left."""
+    import shutil
+
+    path = sqlite_path(url) if url else None
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < 1024**2
+    except OSError:
+        return False
+
+
 def _disk_full(where: str) -> DatabaseError:
     return DatabaseError(f"the disk holding {where} is full",
                          "free some space and run the command again; nothing was saved")
@@ -226,6 +239,8 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
             "the corpus database stayed locked by another qualcode process",
             "wait for the other command to finish, then run this one again",
         )
+    if "disk i/o error" in message and _disk_is_full(url):
+        return _disk_full(where)  # SQLite says I/O error when it cannot grow its -shm file
     if "disk i/o error" in message:
         return DatabaseError(
             f"the disk reported an input/output error on {where}",
@@ -350,6 +365,8 @@ def _connect_error(url: str, exc: BaseException) -> DatabaseError:
             "in --db / QUALCODE_DB",
         )
     path = sqlite_path(url)
+    if path is not None and _disk_is_full(url):
+        return _disk_full(str(path))
     if path is not None and path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
         return DatabaseError(
             f"cannot open {path}: its folder is read-only, and SQLite must create its journal "

@@ -506,3 +506,109 @@ def test_agent_name_with_a_zero_width_space_is_the_same_agent(cli, tmp_path):
     assert cli.json("agents", "list") == [
         {"name": "Hélène", "attributes": {"age": "50", "centre": "Nord",
                                           "profil": "pragmatique"}}]
+
+
+# --- minor hostile cases: deep nesting, odd names and encodings, big lines --------------------
+
+@pytest.mark.parametrize("kind", ["qdc", "yaml"])
+def test_codebook_nested_50000_deep_is_one_line(cli, tmp_path, kind):
+    n = 50_000
+    if kind == "qdc":
+        path = tmp_path / "profond.qdc"
+        path.write_text('<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                        + "".join(f'<Code name="c{i}" isCodable="true">' for i in range(n))
+                        + "</Code>" * n + "</Codes></CodeBook>", encoding="utf-8")
+    else:
+        path = tmp_path / "profond.yaml"
+        path.write_text("codes: " + "[{name: c, children: " * n + "[]" + "}]" * n + "\n",
+                        encoding="utf-8")
+    cli.ok("init")
+    line = _one_error_line(cli("codebook", "import", path))
+    assert "too deep" in line or "levels deep" in line
+    assert "RecursionError" not in line
+    assert cli.json("codebook", "show") == []
+
+
+def test_codebook_100_levels_deep_still_imports(cli, tmp_path):
+    path = tmp_path / "profond.qdc"
+    path.write_text('<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                    + "".join(f'<Code name="c{i}" isCodable="true">' for i in range(100))
+                    + "</Code>" * 100 + "</Codes></CodeBook>", encoding="utf-8")
+    cli.ok("codebook", "import", path)
+    assert len(cli.json("codebook", "show")) == 100
+
+
+def test_file_names_that_are_not_utf8_or_break_lines(cli, tmp_path):
+    """A Latin-1 name from an old disk, a name with a line break and one with a right-to-left
+    override: each is ingested under a name that can be shown on one line and typed back."""
+    import os
+
+    folder = tmp_path / "terrain"
+    folder.mkdir()
+    for raw in (b"entr\xe9tien.txt", b"a\nb.txt", "x\u202egpj.txt".encode()):
+        with open(os.path.join(os.fsencode(folder), raw), "wb") as f:
+            f.write(b"Un paragraphe de texte.\n")
+    cli.ok("init")
+    cli.ok("ingest", folder)
+    names = sorted(d["name"] for d in cli.json("docs", "list"))
+    assert names == ["a\\nb.txt", "entrétien.txt", "x\\u202egpj.txt"]
+    table = cli.ok("docs", "list").stdout.splitlines()
+    assert len(table) == 4 + 3  # borders and header, then one line per document
+    assert cli.json("docs", "show", "a\\nb.txt")["name"] == "a\\nb.txt"
+    assert cli.json("ingest", folder)[0]["status"] == "unchanged"  # same names again
+
+
+def test_output_that_cannot_encode_accents_does_not_fail(cli, make_doc, db_path):
+    """PYTHONIOENCODING=ascii (or a Latin-1 terminal): escapes instead of UnicodeEncodeError;
+    JSON stays valid and carries the same text."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    make_doc("entretien_é.txt", [("Hélène", "Très bien, « merci ».")])
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    run = [sys.executable, "-m", "qualcode", "--db", str(db_path)]
+    table = subprocess.run([*run, "docs", "show", "entretien_é.txt"], env=env,
+                           capture_output=True, timeout=120)
+    assert table.returncode == 0, table.stderr
+    assert b"Tr\\xe8s bien" in table.stdout
+    listed = subprocess.run([*run, "docs", "list", "--json"], env=env, capture_output=True,
+                            timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    listed.stdout.decode("ascii")
+    assert json.loads(listed.stdout)[0]["name"] == "entretien_é.txt"
+
+
+def test_ascii_with_stray_bytes_is_not_read_as_latin1_silently(cli, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"Bonjour tout le monde.\n\nEt la suite \xff\xfe\xfd ici.\n")
+    cli.ok("init")
+    line = _one_error_line(cli("ingest", path))
+    assert "0xFF 0xFE 0xFD (first at line 3, column 13)" in line and "--encoding" in line
+    assert cli.json("docs", "list") == []
+    assert cli.json("ingest", path, "--encoding", "latin-1")[0]["status"] == "added"
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"Le caf\xe9 \xe9tait froid.\n")  # real Latin-1 French still reads
+    assert cli.json("ingest", latin)[0]["encoding"] == "latin-1"
+
+
+def test_a_20_mb_single_line_file_is_read_in_bounded_memory(tmp_path):
+    """Counting words no longer builds a list of every word (15 million strings for the
+    issue's 60 MB line, 1.3 GB): a 20 MB line now peaks near 100 MB, was 450 MB."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "ligne.txt"
+    path.write_text("mot " * 5_000_000, encoding="utf-8")
+    probe = ("import resource, runpy, sys\n"
+             f"sys.argv = ['qualcode', '--db', {str(tmp_path / 'c.db')!r}, 'ingest', "
+             f"{str(path)!r}]\n"
+             "try:\n    runpy.run_module('qualcode', run_name='__main__')\n"
+             "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    peak_kib = int(done.stdout.strip().splitlines()[-1])
+    assert peak_kib < 250 * 1024, peak_kib

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import admin, analysis, codebook, coding, corpus, demo, ingest, refi, suggest, team
-from .common import STATE, err_console
+from .common import STATE, err_console, safe_streams
 
 
 class QualcodeGroup(TyperGroup):
@@ -137,6 +137,7 @@ def main(
     ] = False,
 ) -> None:
     STATE.db = db
+    safe_streams()
 
 
 for module in (corpus, ingest, codebook, coding, suggest, analysis, demo, refi, admin, team):

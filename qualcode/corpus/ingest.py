@@ -29,7 +29,7 @@ from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
 from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
-from ..textutil import norm_name, sha256_bytes, sha256_text
+from ..textutil import norm_name, readable_path, sha256_bytes, sha256_text
 from .documents import KINDS, add_document, insert_segments
 
 Progress = Callable[[int, int, str], None]
@@ -87,21 +87,21 @@ def collect_files(paths: Iterable[Path | str]) -> Batch:
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
                     continue
                 if child.stem.casefold() in FOLDER_NOTES:
-                    batch.notes.append(f"skipped {rel.as_posix()} (a folder's notes; name the "
-                                       "file itself to ingest it)")
+                    batch.notes.append(f"skipped {readable_path(rel.as_posix())} (a folder's "
+                                       "notes; name the file itself to ingest it)")
                     continue
                 if not supported(child):
-                    batch.notes.append(f"skipped {rel.as_posix()} (unsupported type "
-                                       f"{child.suffix or 'without suffix'})")
+                    batch.notes.append(f"skipped {readable_path(rel.as_posix())} (unsupported "
+                                       f"type {child.suffix or 'without suffix'})")
                     continue
-                batch.files.append((child, rel.as_posix()))
+                batch.files.append((child, readable_path(rel.as_posix())))
         elif path.is_file():
             try:
                 reader_for(path)
             except InvalidInput as exc:
                 batch.errors.append(IngestResult(path.name, str(path), "error", error=str(exc)))
                 continue
-            batch.files.append((path, path.name))
+            batch.files.append((path, readable_path(path.name)))
         else:
             batch.errors.append(IngestResult(
                 path.name or str(path), str(path), "error",
@@ -227,7 +227,8 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
                 return _unchanged(s, name, path)
         with db.session(write=True) as s:
             result = store(s, name=name, parsed=prepared.parsed,
-                           content_hash=prepared.content_hash, source_path=str(path),
+                           content_hash=prepared.content_hash,
+                           source_path=readable_path(str(path)),
                            **options)
         known[name] = prepared.content_hash
         return result
@@ -278,7 +279,7 @@ def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, readin
             reads_otherwise = new_text or new_turns or new_encoding
             if replace and parsed is not None and (new_text or new_turns):
                 return store(s, name=name, parsed=parsed, content_hash=prepared.content_hash,
-                             source_path=str(path), reread=True, **options)
+                             source_path=readable_path(str(path)), reread=True, **options)
             if replace and (new_encoding or new_kind != doc.kind):
                 # Same text and turns: only the kind or the encoding's name change, in place.
                 doc.kind = new_kind
