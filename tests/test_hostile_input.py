@@ -15,7 +15,7 @@ from qualcode import models
 from qualcode.codebook.qdc import read_qdc_bytes
 from qualcode.coding.csvio import import_codings_csv
 from qualcode.corpus.agents import read_agents_csv
-from qualcode.errors import QualcodeError
+from qualcode.errors import InvalidInput
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -60,11 +60,73 @@ def test_code_import_fuzz_never_crashes_and_all_or_nothing(make_doc, db, tmp_pat
     try:
         with db.session(write=True) as s:
             report = import_codings_csv(s, path, default_coder="ana")
-    except QualcodeError:
+    except InvalidInput as exc:  # bad input is a clear one-line refusal, never a crash
+        assert "\n" not in str(exc)
         assert _codings(db) == before
     else:
-        assert isinstance(report, dict)
-        assert _codings(db) >= before
+        # Every planned row is added or reported as a duplicate, and only those are added.
+        assert report["added"] + report["skipped_duplicates"] == report["rows"]
+        assert _codings(db) == before + report["added"]
+        assert report["rows"] <= len(rows)
+
+
+valid_coders = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèçÉ -", min_size=0, max_size=8)
+valid_places = st.one_of(st.sampled_from(["1", "2", " 2 "]).map(lambda n: ("seg", n)),
+                         st.tuples(st.integers(0, 20), st.integers(1, 20)).filter(
+                             lambda t: t[0] < t[1]).map(lambda t: ("span", t)))
+
+
+@FUZZ
+@given(rows=st.lists(st.tuples(valid_places, st.sampled_from(["discrédit", "Discrédit",
+                                                              " DISCREDIT "]), valid_coders),
+                     min_size=1, max_size=8),
+       spans=st.booleans(), separator=st.sampled_from([",", ";"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+def test_code_import_fuzz_valid_rows_are_all_imported(make_doc, db, tmp_path, rows, spans,
+                                                      separator, encoding):
+    """Good input is never refused: every row naming a real document, segment or span, code
+    (any case or accents) and coder is imported, once per distinct coding."""
+    import csv
+    import io
+
+    from qualcode.models import Coder, Coding
+
+    _corpus(make_doc, db)
+    with db.session() as s:  # plain values: the rows expire when the session ends
+        doc = s.scalar(select(models.Document))
+        doc_name, doc_len = doc.name, len(doc.text)
+        segments = sorted((g.n, g.start, g.end) for g in s.scalars(select(
+            models.Segment).where(models.Segment.document_id == doc.id)))
+        existing = set(s.execute(select(Coding.start, Coding.end, Coder.name).join(
+            Coder, Coder.id == Coding.coder_id)).all())
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=separator, lineterminator="\n")
+    writer.writerow(["document", "start", "end", "code", "coder"] if spans
+                    else ["document", "segment", "code", "coder"])
+    expected = set()
+    for (kind, place), code, coder in rows:
+        if kind == "seg":
+            seg_n, start, end = segments[int(place) - 1]
+        else:
+            seg_n = None
+            start, end = min(place[0], doc_len - 1), min(place[1], doc_len)
+            if start >= end:
+                start, end = 0, 1
+        name = " ".join(coder.split()) or "ana"
+        if spans:
+            writer.writerow([doc_name, start, end, code, coder])
+        elif seg_n is not None:
+            writer.writerow([doc_name, place, code, coder])
+        else:
+            continue
+        expected.add((start, end, name))
+    path = tmp_path / "valid.csv"
+    path.write_bytes(buf.getvalue().encode(encoding))
+    before = _codings(db)
+    with db.session(write=True) as s:
+        report = import_codings_csv(s, path, default_coder="ana")
+    assert report["added"] == len(expected - existing)
+    assert _codings(db) == before + len(expected - existing)
 
 
 @FUZZ
@@ -74,7 +136,8 @@ def test_agents_csv_fuzz_bytes(tmp_path, data):
     path.write_bytes(data)
     try:
         rows = read_agents_csv(path)
-    except QualcodeError:
+    except InvalidInput as exc:
+        assert "\n" not in str(exc)
         return
     for name, attrs in rows:
         assert name.strip() and isinstance(attrs, dict)
@@ -94,7 +157,8 @@ xml_fragments = st.lists(st.sampled_from([
 def test_qdc_reader_fuzz_never_crashes(parts):
     try:
         book = read_qdc_bytes("".join(parts).encode("utf-8"))
-    except QualcodeError:
+    except InvalidInput as exc:
+        assert "\n" not in str(exc)
         return
     for code, _parent in book.walk():
         assert code.name
@@ -138,15 +202,74 @@ def test_names_with_slashes_and_dots_stay_names(cli, tmp_path, make_doc):
     assert out.exists() and not (tmp_path.parent / "etc").exists()
 
 
+# A code name cannot start with a tab (names are stripped); segment text can.
+FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+cmd", "-2+cmd|' /C calc'!A0", "@SUM(A1)", "=a,b"]
+
+
+def _formula_corpus(cli, make_doc, tmp_path) -> None:  # noqa: ANN001
+    make_doc("formules.txt", [(None, "\t=cmd|' /C calc'!A0 et la suite")], kind="observation",
+             agents=("Hélène",))
+    agents = tmp_path / "agents.csv"
+    agents.write_text('name,profil\nHélène,"-1+cmd,x"\n', encoding="utf-8")
+    cli.ok("agents", "import", agents)
+    for name in FORMULAS:
+        cli.ok("codebook", "add", "--", name)  # `--`: a leading `-` is a name, not an option
+        cli.ok("code", "apply", "formules.txt:1", "--", name)
+
+
+def _is_live_formula(cell: object) -> bool:
+    return isinstance(cell, str) and cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
 def test_formula_payloads_are_neutralised_in_csv_exports(cli, make_doc, tmp_path):
-    make_doc("formules.txt", [(None, "=cmd|' /C calc'!A0 et la suite")], kind="observation")
-    cli.ok("codebook", "add", "=HYPERLINK(\"http://x\")")
-    cli.ok("code", "apply", "formules.txt:1", "=HYPERLINK(\"http://x\")")
+    """Every formula start (= + - @ tab), in a value holding a comma too: read back with a
+    real CSV reader, no cell starts a formula, and each payload is still there, quoted."""
+    import csv
+
+    _formula_corpus(cli, make_doc, tmp_path)
     out = tmp_path / "codings.csv"
     cli.ok("code", "export", out)
-    for line in out.read_text(encoding="utf-8").splitlines()[1:]:
-        for cell in line.split(","):
-            assert not cell.strip('"').startswith(("=", "+", "@"))
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if _is_live_formula(c)]
+    codes = sorted(row[rows[0].index("code")] for row in rows[1:])
+    assert codes == sorted("'" + name for name in FORMULAS)
+    cli.ok("undo", "--any", "-n", str(2 * len(FORMULAS)))  # the codings and the codes
+    for name in FORMULAS:
+        cli.ok("codebook", "add", "--", name)
+    cli.ok("code", "import", out)  # and the neutralised file imports back as it was
+    assert sorted(r["code"] for r in _codings_of(cli)) == sorted(FORMULAS)
+
+
+def _codings_of(cli):  # noqa: ANN001, ANN202
+    return [{"code": c} for seg in cli.json("segments") for c in seg["codes"]]
+
+
+def test_formula_payloads_are_neutralised_in_xlsx_and_csv_tables(cli, make_doc, tmp_path):
+    import csv
+
+    import openpyxl
+
+    _formula_corpus(cli, make_doc, tmp_path)
+    xlsx = tmp_path / "t.xlsx"
+    cli.ok("cooccurrence", "--by", "profil", "--unit", "document", "-o", xlsx)
+    cells = [c for ws in openpyxl.load_workbook(xlsx).worksheets
+             for row in ws.iter_rows(values_only=True) for c in row]
+    assert not [c for c in cells if _is_live_formula(c)]
+    assert "'=HYPERLINK(\"http://x\")" in cells
+    table = tmp_path / "t.csv"
+    cli.ok("cooccurrence", "--by", "profil", "--unit", "document", "-o", table)
+    with table.open(encoding="utf-8", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    assert not [c for c in cells if _is_live_formula(c)]
+    assert "'-2+cmd|' /C calc'!A0" in cells
+    excerpts = tmp_path / "extraits.csv"  # segment text, starting with a tab
+    cli.ok("segments", "--format", "csv", "-o", excerpts)
+    with excerpts.open(encoding="utf-8", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    assert not [c for c in cells if _is_live_formula(c)]
+    assert any(c.startswith("'-1+cmd,x") for c in cells)
 
 
 def test_csv_export_path_is_the_users_choice(tmp_path: Path):
@@ -593,6 +716,7 @@ def test_ascii_with_stray_bytes_is_not_read_as_latin1_silently(cli, tmp_path):
     assert cli.json("ingest", latin)[0]["encoding"] == "latin-1"
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_a_20_mb_single_line_file_is_read_in_bounded_memory(tmp_path):
     """Counting words no longer builds a list of every word (15 million strings for the
     issue's 60 MB line, 1.3 GB): a 20 MB line now peaks near 100 MB, was 450 MB."""
@@ -601,12 +725,14 @@ def test_a_20_mb_single_line_file_is_read_in_bounded_memory(tmp_path):
 
     path = tmp_path / "ligne.txt"
     path.write_text("mot " * 5_000_000, encoding="utf-8")
-    probe = ("import resource, runpy, sys\n"
+    # VmHWM, not ru_maxrss: the latter keeps the RSS of the forked pytest process.
+    probe = ("import runpy, sys\n"
              f"sys.argv = ['qualcode', '--db', {str(tmp_path / 'c.db')!r}, 'ingest', "
              f"{str(path)!r}]\n"
              "try:\n    runpy.run_module('qualcode', run_name='__main__')\n"
              "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+             "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+             "print(int(status.split()[0]))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
