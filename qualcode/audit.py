@@ -13,7 +13,7 @@ import base64
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -115,9 +115,13 @@ def audited(
     finally:
         event.remove(session, "after_flush", after_flush)
     if ops:
+        from .corpus.coders import default_coder
+
+        # "by": who ran the command, which may differ from ``coder`` (an import of other
+        # coders' codings): both may undo it without --any.
         session.add(models.AuditEntry(
             coder=coder, command=command if command is not None else current_command(),
-            action=action, summary=summary, payload={"ops": ops},
+            action=action, summary=summary, payload={"ops": ops, "by": default_coder()},
         ))
         session.flush()
 
@@ -167,6 +171,8 @@ def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
             for row in rows:
                 stmt = table.update().where(table.c.id == row["id"]).values(parent_id=None)
                 session.execute(stmt)
+        if name == "coder":  # a coder with later work stays (their memos, decisions...)
+            rows = [r for r in rows if not _coder_in_use(session, r["id"])]
         for row in rows:
             session.execute(table.delete().where(*_where(table, {c: row[c] for c in pk_cols})))
     for name in reversed(_DELETE_ORDER):
@@ -191,24 +197,148 @@ def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
         session.execute(table.update().where(*_where(table, op["pk"])).values(values))
 
 
-def undo(session: Session, count: int = 1) -> list[models.AuditEntry]:
-    """Revert the last ``count`` changes not yet undone, newest first; returns them."""
-    stmt = (
-        select(models.AuditEntry)
-        .where(models.AuditEntry.undone.is_(False))
-        .order_by(models.AuditEntry.id.desc())
-        .limit(count)
-    )
-    entries = list(session.scalars(stmt))
-    if not entries:
-        raise NotFound("there is nothing to undo", "see `qualcode history`")
+def _coder_in_use(session: Session, coder_id: int) -> bool:
+    return any(session.scalar(select(column).where(column == coder_id).limit(1)) is not None
+               for column in (models.Coding.coder_id, models.Memo.coder_id,
+                              models.Suggestion.decided_by))
+
+
+def _apply_entry(session: Session, ops: list[dict[str, Any]]) -> None:
+    """Make the change of ``ops`` again (redo): insert what it inserted (parents first), set
+    the values it set, then delete what it deleted (children first)."""
+    inserted: dict[tuple, dict[str, Any]] = {}
+    deleted: dict[tuple, dict[str, Any]] = {}
+    updates: list[dict[str, Any]] = []
+    for op in ops:
+        cls = _TABLES.get(op["table"])
+        if cls is None:
+            raise QualcodeError(f"cannot redo a change to table {op['table']}")
+        if op["op"] == "update":
+            updates.append(op)
+            continue
+        key = _op_key(op)
+        if op["op"] == "insert":
+            inserted[key] = op["row"]
+        elif key in inserted:
+            del inserted[key]  # created and removed by the same change
+        else:
+            deleted[key] = op["row"]
+    for name in reversed(_DELETE_ORDER):
+        table = _TABLES[name].__table__
+        values = [{k: _decode(v) for k, v in r.items()} for (t, *_), r in inserted.items()
+                  if t == name]
+        if name == "coder":  # kept by an undo because later work names them
+            values = [v for v in values if session.get(models.Coder, v["id"]) is None]
+        for v in values:
+            session.execute(table.insert().values({**v, "parent_id": None} if name == "code"
+                                                  else v))
+        if name == "code":
+            for v in values:
+                session.execute(table.update().where(table.c.id == v["id"])
+                                .values(parent_id=v["parent_id"]))
+    for op in updates:
+        table = _TABLES[op["table"]].__table__
+        values = {k: _decode(v) for k, v in op["after"].items()}
+        session.execute(table.update().where(*_where(table, op["pk"])).values(values))
+    for name in _DELETE_ORDER:
+        table = _TABLES[name].__table__
+        pk_cols = [c.name for c in table.primary_key.columns]
+        rows = [r for (t, *_), r in deleted.items() if t == name]
+        if name == "code":
+            for row in rows:
+                session.execute(table.update().where(table.c.id == row["id"])
+                                .values(parent_id=None))
+        for row in rows:
+            session.execute(table.delete().where(*_where(table, {c: row[c] for c in pk_cols})))
+
+
+def _op_key(op: dict[str, Any]) -> tuple:
+    """(table, primary key...) of the row an operation touches."""
+    cls = _TABLES[op["table"]]
+    values = op["pk"] if op["op"] == "update" else op["row"]
+    return (op["table"], *(values[c.name] for c in cls.__table__.primary_key.columns))
+
+
+def _rows_touched(entry: models.AuditEntry) -> set[tuple]:
+    return {_op_key(op) for op in entry.payload.get("ops", []) if op["table"] in _TABLES}
+
+
+def _refuse_if_changed_since(session: Session, entry: models.AuditEntry, verb: str) -> None:
+    """In a team, later changes by anyone may rest on this one (a coding removed, a code
+    renamed): reverting or replaying it under them would silently undo their work."""
+    touched = _rows_touched(entry)
+    later = session.scalars(select(models.AuditEntry).where(
+        models.AuditEntry.id > entry.id, models.AuditEntry.undone.is_(False)
+    ).order_by(models.AuditEntry.id))
+    for other in later:
+        if touched & _rows_touched(other):
+            who = other.coder or "someone"
+            raise Conflict(
+                f"change {entry.id} ({entry.summary}) cannot be {verb}: change {other.id} "
+                f"by {who} changed the same codings, codes or memos since",
+                f"nothing was changed; undo change {other.id} first "
+                f"(`qualcode undo {other.id}{' --any' if other.coder else ''}`) or leave it")
+
+
+def _by(entry: models.AuditEntry, coder: str) -> bool:
+    """Whether the change is ``coder``'s: theirs, one of theirs in an import of several
+    coders' codings (named comma-separated), or made by a command they ran."""
+    return (coder == entry.coder or coder in entry.coder.split(", ")
+            or coder == entry.payload.get("by"))
+
+
+def _refuse_irreversible(entry: models.AuditEntry) -> None:
+    if entry.action in IRREVERSIBLE:
+        why, hint = IRREVERSIBLE[entry.action]
+        raise Conflict(f"change {entry.id} ({entry.summary}) cannot be undone, nor the "
+                       f"changes made before it: {why}", hint)
+
+
+def _get_entry(session: Session, entry_id: int, coder: str | None) -> models.AuditEntry:
+    entry = session.get(models.AuditEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"there is no change {entry_id} in the history", "see `qualcode history`")
+    if coder is not None and not _by(entry, coder):
+        raise Conflict(f"change {entry_id} was made by {entry.coder or 'someone else'}, not "
+                       f"{coder}", "pass --any to change another coder's work")
+    return entry
+
+
+def undo(session: Session, count: int = 1, *, coder: str | None = None,
+         entry_id: int | None = None, by: str = "") -> list[models.AuditEntry]:
+    """Revert changes not yet undone, newest first; returns them.
+
+    ``entry_id``: that change; otherwise the last ``count`` changes, only ``coder``'s when
+    given (in a team, your undo must not take back a colleague's coding). A change that later
+    changes by anyone touched (the same coding, code or memo) is refused: undo those first.
+    ``by`` is recorded as who undid it.
+    """
+    if entry_id is not None:
+        entry = _get_entry(session, entry_id, coder)
+        if entry.undone:
+            raise Conflict(f"change {entry_id} ({entry.summary}) is already undone",
+                           f"`qualcode redo {entry_id}` makes it again")
+        entries = [entry]
+    else:
+        stmt = (select(models.AuditEntry).where(models.AuditEntry.undone.is_(False))
+                .order_by(models.AuditEntry.id.desc()))
+        entries = []
+        for candidate in session.scalars(stmt):
+            if coder is None or _by(candidate, coder):
+                entries.append(candidate)
+                if len(entries) == count:
+                    break
+        if not entries:
+            if coder is None:
+                raise NotFound("there is nothing to undo", "see `qualcode history`")
+            raise NotFound(f"{coder} has nothing to undo",
+                           "see `qualcode history`; `qualcode undo --any` takes back the last "
+                           "change of anyone, `qualcode undo ID` a given one")
     for entry in entries:
-        if entry.action in IRREVERSIBLE:
-            why, hint = IRREVERSIBLE[entry.action]
-            raise Conflict(f"change {entry.id} ({entry.summary}) cannot be undone, nor the "
-                           f"changes made before it: {why}", hint)
+        _refuse_irreversible(entry)
     session.flush()
     for entry in entries:
+        _refuse_if_changed_since(session, entry, "undone")
         try:
             _revert_entry(session, entry.payload.get("ops", []))
             session.flush()
@@ -219,7 +349,45 @@ def undo(session: Session, count: int = 1) -> list[models.AuditEntry]:
                 "document, segment, code or coder that no longer exists",
                 "nothing was changed; see `qualcode history`") from None
         entry.undone = True
+        # A new dict: SQLAlchemy sees JSON changes only on assignment. The time orders redo.
+        entry.payload = {**entry.payload, "undone_by": by,
+                         "undone_at": datetime.now(UTC).isoformat()}
         session.add(entry)
-    session.flush()
+        session.flush()
     session.expire_all()
     return entries
+
+
+def redo(session: Session, *, coder: str | None = None, entry_id: int | None = None,
+         by: str = "") -> models.AuditEntry:
+    """Make an undone change again: ``entry_id``, else the one undone last (``coder``'s when
+    given). Refused when later changes touched the same rows."""
+    if entry_id is not None:
+        entry = _get_entry(session, entry_id, coder)
+        if not entry.undone:
+            raise Conflict(f"change {entry_id} ({entry.summary}) is not undone",
+                           "see `qualcode history`")
+    else:
+        undone = [e for e in session.scalars(select(models.AuditEntry).where(
+            models.AuditEntry.undone.is_(True))) if coder is None or _by(e, coder)]
+        if not undone:
+            raise NotFound("there is nothing to redo" + (f" for {coder}" if coder else ""),
+                           "see `qualcode history`")
+        # Undone last first; in one `undo -n N` (same instant) the oldest went last.
+        entry = max(undone, key=lambda e: (e.payload.get("undone_at", ""), -e.id))
+    _refuse_if_changed_since(session, entry, "redone")
+    try:
+        _apply_entry(session, entry.payload.get("ops", []))
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"change {entry.id} ({entry.summary}) cannot be redone: it refers to a document, "
+            "segment, code or coder that no longer exists, or its rows were taken since",
+            "nothing was changed; see `qualcode history`") from None
+    entry.undone = False
+    payload = {k: v for k, v in entry.payload.items() if k not in ("undone_by", "undone_at")}
+    entry.payload = {**payload, "redone_by": by}
+    session.add(entry)
+    session.flush()
+    session.expire_all()
+    return entry

@@ -184,9 +184,27 @@ def read_only_error(url: str | None, what: str = "the file (or its folder)", *,
     )
 
 
+def _disk_is_full(url: str | None) -> bool:
+    """Whether the disk under a SQLite corpus has (almost) no space left."""
+    import shutil
+
+    path = sqlite_path(url) if url else None
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < 1024**2
+    except OSError:
+        return False
+
+
 def _disk_full(where: str) -> DatabaseError:
     return DatabaseError(f"the disk holding {where} is full",
                          "free some space and run the command again; nothing was saved")
+
+
+# What drivers say when the server went away mid-command (PostgreSQL restarted or crashed).
+_CONNECTION_LOST = ("terminating connection", "server closed the connection",
+                    "connection is closed", "connection was closed", "connection is lost")
 
 
 def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError | None:
@@ -208,6 +226,12 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
         return None
     if not (isinstance(exc, OperationalError) or type(exc).__name__ == "OperationalError"):
         return None
+    if getattr(exc, "connection_invalidated", False) or any(
+            sign in message for sign in _CONNECTION_LOST):
+        return DatabaseError(
+            f"the connection to {where} was lost during the command",
+            "check that the database server is running, then run the command again; nothing "
+            "was saved")
     if "readonly database" in message or "read-only" in message:
         return read_only_error(url)
     if _is_lock_timeout(orig):
@@ -215,6 +239,8 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
             "the corpus database stayed locked by another qualcode process",
             "wait for the other command to finish, then run this one again",
         )
+    if "disk i/o error" in message and _disk_is_full(url):
+        return _disk_full(where)  # SQLite says I/O error when it cannot grow its -shm file
     if "disk i/o error" in message:
         return DatabaseError(
             f"the disk reported an input/output error on {where}",
@@ -339,6 +365,8 @@ def _connect_error(url: str, exc: BaseException) -> DatabaseError:
             "in --db / QUALCODE_DB",
         )
     path = sqlite_path(url)
+    if path is not None and _disk_is_full(url):
+        return _disk_full(str(path))
     if path is not None and path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
         return DatabaseError(
             f"cannot open {path}: its folder is read-only, and SQLite must create its journal "
@@ -346,6 +374,67 @@ def _connect_error(url: str, exc: BaseException) -> DatabaseError:
             "copy the corpus into a writable folder, or make this folder writable")
     return DatabaseError(f"cannot open the corpus database {display_url(url)}: {reason}",
                          "check the --db path or URL")
+
+
+def _sqlite_schema(path: Path) -> tuple[set[str], str | None] | None:
+    """Tables and schema revision of an existing SQLite file, read before qualcode's engine
+    touches it: the engine's connections switch a file to WAL, a write that a file which is
+    not a corpus must never get. A plain connection only reads here (a shared lock; with a
+    WAL file, the -wal and -shm it opens go when it closes). Not a read-only one: closing
+    those while other processes write to a WAL corpus corrupted it in the concurrency tests.
+    None when the file cannot be probed this way (the engine then reports why)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables, revision
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _server_schema(database: Database) -> tuple[set[str], str | None]:
+    with database.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names()) | set(inspect(conn).get_view_names())
+        revision = None
+        if "alembic_version" in tables:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return tables, revision
+
+
+def _refuse_unless_corpus(url: str, tables: set[str], revision: str | None,
+                          create: bool) -> None:
+    """Only a qualcode corpus is opened, and only a command that creates corpora may turn an
+    empty database into one: a foreign file is never written to."""
+    where = _where(url)
+    if revision is not None:
+        return
+    if "alembic_version" in tables:
+        raise DatabaseError(
+            f"{where} has an empty schema version table (alembic_version): it was damaged or "
+            "changed by another tool",
+            "restore a backup, e.g. from the .backups folder next to it")
+    if tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise DatabaseError(
+            f"{where} is not a qualcode corpus (it holds other tables: {shown})",
+            "pass the path of a qualcode corpus with --db, or a new file name to create one")
+    if not create:
+        raise DatabaseError(
+            f"{where} is empty, not a qualcode corpus",
+            "create the corpus with `qualcode init` or `qualcode ingest`, or check the --db "
+            "path")
 
 
 def open_db(db: str | None = None, *, create: bool = True) -> Database:
@@ -370,9 +459,17 @@ def open_db(db: str | None = None, *, create: bool = True) -> Database:
                                     "create it or pass another --db path")
             if not os.access(path.parent, os.W_OK | os.X_OK):
                 raise read_only_error(url, "its folder")
+        else:
+            state = _sqlite_schema(path)
+            if state is not None:
+                _refuse_unless_corpus(url, *state, create=create)
     database = Database(url)
     try:
+        if path is None:
+            _refuse_unless_corpus(url, *_server_schema(database), create=create)
         revision = database.current_revision()
+    except DatabaseError:
+        raise
     except Exception as exc:  # a non-SQLite file, a refused connection, a wrong password...
         raise _connect_error(url, exc) from None
     if revision == SCHEMA_REVISION:

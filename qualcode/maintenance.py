@@ -61,14 +61,18 @@ def backup(database: Database, target: Path, *, overwrite: bool = False) -> Path
                             "choose a new file name, or pass --force to replace it")
     if source is not None:
         partial = target.with_name(target.name + ".partial")
-        partial.unlink(missing_ok=True)
-        src = sqlite3.connect(str(source), timeout=60)
-        dst = sqlite3.connect(str(partial))
+        _remove_partial(partial)
         try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+            src = sqlite3.connect(str(source), timeout=60)
+            dst = sqlite3.connect(str(partial))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+        except BaseException:  # a full disk, Ctrl-C: no half copy is left behind
+            _remove_partial(partial)
+            raise
         _drop_journals(target)
         partial.replace(target)  # a crash never leaves a half-written backup under the name
         return target
@@ -80,6 +84,31 @@ def backup(database: Database, target: Path, *, overwrite: bool = False) -> Path
     _drop_journals(target)
     copy_corpus(database.url, f"sqlite:///{target.resolve()}")
     return target
+
+
+# A .partial older than this was left by a backup that was killed (a running one rewrites
+# it continuously): safe to remove.
+STALE_PARTIAL_S = 15 * 60
+
+
+def _remove_partial(partial: Path) -> None:
+    partial.unlink(missing_ok=True)
+    _drop_journals(partial)
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the half copies that killed backups left in ``folder``; returns them."""
+    import time
+
+    removed = []
+    for partial in folder.glob("*.partial"):
+        try:
+            if time.time() - partial.stat().st_mtime > STALE_PARTIAL_S:
+                _remove_partial(partial)
+                removed.append(partial)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove
+    return removed
 
 
 def auto_backup_path(source: Path, reason: str) -> Path:
@@ -152,6 +181,8 @@ def prune_auto_backups(database: Database) -> None:
     folder = source.with_name(source.name + ".backups")
     for old in sorted(folder.glob(f"{source.stem}-*.db"))[:-KEEP_AUTO_BACKUPS]:
         old.unlink(missing_ok=True)
+    if folder.is_dir():
+        remove_stale_partials(folder)
 
 
 @dataclass

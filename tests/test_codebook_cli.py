@@ -118,9 +118,16 @@ def test_import_unsupported_file(cli, tmp_path):
 
 
 def test_show_json_is_only_json(cli, book_file):
+    """stdout is one JSON document and nothing else (no status line, no table, no colour
+    codes), so `qualcode codebook show --json | jq` works; messages go to stderr."""
     cli.ok("codebook", "import", book_file)
     result = cli.ok("codebook", "show", "--json")
-    json.loads(result.stdout)
+    out = result.stdout
+    assert out.startswith("[") and out.endswith("]\n") and "\x1b" not in out
+    decoded, end = json.JSONDecoder().raw_decode(out)
+    assert out[end:] == "\n"
+    assert [r["name"] for r in decoded] == ["déqualification", "l’écran", "discrédit"]
+    assert "imported" not in out and "Codebook" not in out
 
 
 def test_import_under_another_name_says_so_and_undo_restores_it(cli, book_file, tmp_path):

@@ -147,7 +147,7 @@ def test_export_round_trip_and_spans(cli, db, corpus, tmp_path):
     # exported file imports back into an empty coding table unchanged
     cli.ok("code", "export", out)
     before = codings(db)
-    cli.ok("undo", "2")
+    cli.ok("undo", "-n", "2")
     assert count_codings(db) == 0
     cli.ok("code", "import", out)
     assert [c[:5] for c in codings(db)] == [c[:5] for c in before]

@@ -95,7 +95,7 @@ def test_session_changes_are_undoable_one_by_one(cli, db, corpus):
         "reject suggestion discrédit on entretien_01.txt:4 (testeur)",
         "accept suggestion attente on entretien_01.txt:2 (testeur)",
     ]
-    cli.ok("undo", "6")
+    cli.ok("undo", "-n", "6")
     assert count_codings(db) == 0
     assert [r[2] for r in suggestions(db)] == ["pending", "pending", "pending"]
 
@@ -153,8 +153,9 @@ def test_session_does_not_undo_someone_elses_change(cli, db, corpus):
     loop = CodingSession(db, document=E, coder="testeur", out=Out(), read_key=read_key,
                          read_line=lambda _p="": "")
     loop.run()
-    assert any("made elsewhere" in p for p in printed)
-    assert len(codings(db)) == 2
+    # Its own change goes; the colleague's, made since, stays.
+    assert any(p.startswith("Undone: apply") for p in printed)
+    assert [c[4] for c in codings(db)] == ["autre"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -8,6 +8,7 @@ database must open, pass `qualcode check`, and hold exactly the state before or 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -66,17 +67,54 @@ def base_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     return db, csv_file, transcript
 
 
+# Columns that differ between two runs of the same command: clock times, random GUIDs of new
+# rows, and the command line (it names the database file).
+_VOLATILE = {"at", "created_at", "updated_at", "modified_at", "decided_at", "guid", "command"}
+# The same inside text (the history records the rows it wrote, GUIDs and times included).
+_VOLATILE_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                            r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?")
+
+
+def _stable(value: object) -> object:
+    return _VOLATILE_TEXT.sub("*", value) if isinstance(value, str) else value
+
+
+def _state(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, volatile columns blanked: the whole database, not a count."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name")]
+        state = {}
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            keep = [c for c in columns if c not in _VOLATILE]
+            listed = ", ".join(f'"{c}"' for c in keep)
+            rows = conn.execute(f'SELECT {listed} FROM "{table}"').fetchall()
+            state[table] = sorted((tuple(map(_stable, row)) for row in rows), key=repr)
+        return state
+    finally:
+        conn.close()
+
+
 def _kill_trials(base: Path, tmp: Path, args: tuple[str, ...], measure: str,
                  before: int, after: int) -> list[int]:
-    """Run to completion once, then kill at fractions of its duration; check each state."""
+    """Run to completion once, then kill at fractions of its duration; check each state.
+
+    Each killed database must equal, row for row, the database before the command or the one
+    the completed run left (clock times and new GUIDs aside). Returns the trials that were
+    really killed (the others finished first)."""
     full = tmp / "full.db"
     shutil.copy(base, full)
     started = time.perf_counter()
     assert _run(full, *args).wait(timeout=300) == 0
     duration = time.perf_counter() - started
     assert _count(full, measure) == after
+    states = {"before": _state(base), "after": _state(full)}
+    assert states["before"] != states["after"]
     killed = []
-    for i, fraction in enumerate((0.35, 0.6, 0.8)):
+    for i, fraction in enumerate((0.35, 0.6, 0.8, 0.9)):
         db = tmp / f"trial{i}.db"
         shutil.copy(base, db)
         proc = _run(db, *args)
@@ -87,6 +125,8 @@ def _kill_trials(base: Path, tmp: Path, args: tuple[str, ...], measure: str,
             killed.append(i)
         report = check(open_db(str(db), create=False))
         assert report.ok, report.problems
+        state = _state(db)
+        assert state in (states["before"], states["after"]), f"trial {i}: a partial state"
         assert _count(db, measure) in (before, after)
     return killed
 
@@ -116,4 +156,5 @@ def test_killed_ingest_leaves_the_whole_document_or_nothing(base_corpus, tmp_pat
     empty = tmp_path / "empty.db"
     assert _run(empty, "init").wait(timeout=60) == 0
     measure = "SELECT count(*) FROM segment"
-    _kill_trials(empty, tmp_path, ("ingest", str(bigger)), measure, 0, TURNS * 4)
+    killed = _kill_trials(empty, tmp_path, ("ingest", str(bigger)), measure, 0, TURNS * 4)
+    assert killed, "the ingest always finished before the kill: make the workload larger"

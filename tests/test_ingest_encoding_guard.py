@@ -23,6 +23,7 @@ def test_mostly_utf8_with_one_latin1_byte_is_refused_with_its_place():
     # Line 2: `Hélène : Le caf` is 15 characters, so the stray byte is column 16.
     assert message.startswith("hélène.txt is UTF-8 except for byte 0xE9 at line 2, column 16")
     assert "\n" not in message
+    assert "froid" not in message and "caf" not in message  # a position, not the words
     assert "re-save the file as UTF-8" in caught.value.hint
     assert "--encoding" in caught.value.hint
 

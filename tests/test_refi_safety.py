@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_refi_support import FIXTURES, snapshot
 
+from qualcode import zipguard
 from qualcode.db import Database
 from qualcode.errors import InvalidInput
-from qualcode.refi import archive
 from qualcode.refi.importer import import_qdpx
 
 GOOD_QDE = ('<Project xmlns="urn:QDA-XML:project:1.0" name="t"><CodeBook><Codes>'
@@ -64,13 +64,79 @@ def test_zip_bomb_ratio(corpus: Database, tmp_path: Path) -> None:
     _refused(corpus, path, "zip bomb")
 
 
-def test_huge_declared_size(corpus: Database, tmp_path: Path,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Declared sizes add up before anything is read (the limit is lowered for the test)."""
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 10_000)
-    path = write_zip(tmp_path / "big.qdpx", {"project.qde": GOOD_QDE,
-                                             "sources/a.txt": "mot " * 3000})
-    _refused(corpus, path, "expand to more than")
+def test_entry_over_the_size_limit(corpus: Database, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declared sizes are checked before an entry is read (the limit is lowered for the test)."""
+    monkeypatch.setattr(zipguard, "MAX_ENTRY_BYTES", 10_000)
+    qde = GOOD_QDE.replace('name="t.txt"><PlainTextContent>Texte.</PlainTextContent>',
+                           'name="t.txt" plainTextPath="internal://a.txt">')
+    path = write_zip(tmp_path / "big.qdpx", {"project.qde": qde, "sources/a.txt": "mot " * 3000})
+    _refused(corpus, path, "would expand to", "zip bomb")
+
+
+def test_one_entry_named_by_many_sources(corpus: Database, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read counts: fifty sources naming one entry are refused once their reads add up
+    past the limit (200 MB x 50 in the issue; 12 KB x 50 against 100 KB here)."""
+    monkeypatch.setattr(zipguard, "MAX_READ_BYTES", 100_000)
+    sources = "".join(f'<TextSource guid="0a1b2c3d-0000-4000-8000-{i:012d}" name="s{i}.txt" '
+                      'plainTextPath="internal://a.txt"/>' for i in range(50))
+    qde = GOOD_QDE.replace("</Sources>", sources + "</Sources>")
+    path = write_zip(tmp_path / "amp.qdpx", {"project.qde": qde, "sources/a.txt": "mot " * 3000})
+    _refused(corpus, path, "in all", "zip bomb")
+
+
+def test_one_entry_named_by_a_few_sources_is_imported(db: Database, tmp_path: Path) -> None:
+    """Sharing an entry is legal: within the limits every source gets its text."""
+    sources = "".join(f'<TextSource guid="0a1b2c3d-0000-4000-8000-{i:012d}" name="s{i}.txt" '
+                      'plainTextPath="internal://a.txt"/>' for i in range(4, 7))
+    qde = GOOD_QDE.replace("</Sources>", sources + "</Sources>")
+    path = write_zip(tmp_path / "ok.qdpx", {"project.qde": qde, "sources/a.txt": "Des mots."})
+    with db.session(write=True) as s:
+        import_qdpx(s, path, coder="testeur")
+    assert {"s4.txt", "s5.txt", "s6.txt"} <= set(snapshot(db)["documents"])
+
+
+def test_repeated_source_guid_is_skipped_not_a_crash(db: Database, tmp_path: Path) -> None:
+    twin = ('<TextSource guid="0a1b2c3d-0000-4000-8000-000000000002" name="jumeau.txt">'
+            '<PlainTextContent>Autre.</PlainTextContent></TextSource>')
+    qde = GOOD_QDE.replace("</Sources>", twin + "</Sources>")
+    with db.session(write=True) as s:
+        report = import_qdpx(s, write_zip(tmp_path / "twin.qdpx", {"project.qde": qde}),
+                             coder="testeur")
+    assert report["skipped_sources"] == [{"source": "jumeau.txt",
+                                          "reason": "its GUID repeats an earlier source's"}]
+    assert set(snapshot(db)["documents"]) == {"t.txt"}
+
+
+def test_large_entries_never_read_do_not_matter(db: Database, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's videos or PDFs are not read, so their size is no reason to refuse it."""
+    import os
+
+    monkeypatch.setattr(zipguard, "MAX_ENTRY_BYTES", 10_000)
+    path = write_zip(tmp_path / "media.qdpx", {"project.qde": GOOD_QDE,
+                                               "sources/video.mp4": os.urandom(50_000)})
+    with db.session(write=True) as s:
+        import_qdpx(s, path, coder="testeur")
+    assert "t.txt" in snapshot(db)["documents"]
+
+
+def test_docx_source_with_external_entity(corpus: Database, tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Bonjour.")
+    document.save(tmp_path / "t.docx")
+    with zipfile.ZipFile(tmp_path / "t.docx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        b"?>", b'?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    inner = write_zip(tmp_path / "inner.docx", parts).read_bytes()
+    qde = GOOD_QDE.replace('name="t.txt"><PlainTextContent>Texte.</PlainTextContent>',
+                           'name="t.txt" richTextPath="internal://t.docx">')
+    path = write_zip(tmp_path / "xxe.qdpx", {"project.qde": qde, "sources/t.docx": inner})
+    _refused(corpus, path, "declares a dtd or xml entities")
 
 
 def test_xxe(corpus: Database, tmp_path: Path) -> None:

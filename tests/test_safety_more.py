@@ -249,3 +249,76 @@ def test_an_unknown_schema_revision_is_named_as_such(cli, db_path, revision, exp
     assert result.exit_code == 1
     assert expected in result.stderr and not_expected not in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+# Killed backups and full disks ---------------------------------------------------------------
+
+@pytest.mark.sqlite_only
+def test_half_copies_of_killed_backups_are_cleaned_up(cli, db_path, make_doc, tmp_path):
+    """A SIGKILLed backup leaves `<name>.partial`: the next automatic backup removes those
+    older than a running backup could be, and leaves a fresh one (a backup running now)."""
+    import time
+
+    make_doc("e.txt", [("Hélène", "Bonjour.")])
+    folder = db_path.parent / f"{db_path.name}.backups"
+    folder.mkdir()
+    stale = folder / "corpus-20260101-000000-000000-import.db.partial"
+    fresh = folder / "corpus-20260101-000001-000000-import.db.partial"
+    for partial in (stale, fresh):
+        shutil.copy(db_path, partial)
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    book = tmp_path / "livre.yaml"
+    book.write_text(CODEBOOK, encoding="utf-8")
+    cli.ok("codebook", "import", book)
+    assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_backup_leaves_no_half_copy(cli, db_path, make_doc, tmp_path, monkeypatch):
+    from qualcode import maintenance
+
+    make_doc("e.txt", [("Hélène", "Bonjour.")])
+
+    class Broken:
+        def __init__(self, real):
+            self.real = real
+
+        def backup(self, _target):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self):
+            self.real.close()
+
+    real_connect = sqlite3.connect
+
+    def connect(path, **kw):  # the backup's own source connection fails half-way
+        conn = real_connect(path, **kw)
+        if sys._getframe(1).f_globals["__name__"] == maintenance.__name__ and \
+                str(path) == str(db_path):
+            return Broken(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    result = cli("backup", tmp_path / "copie.db")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "disk holding" in result.stderr and "is full" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copie")) == []
+
+
+@pytest.mark.sqlite_only
+def test_full_disk_is_named_even_when_sqlite_says_io_error(db_path, monkeypatch):
+    """SQLite reports a disk with no room for its -shm file as "disk I/O error"."""
+    from collections import namedtuple
+
+    from qualcode import db as db_module
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**9, 10**9, 0))
+    error = OperationalError("PRAGMA journal_mode = WAL", {}, Exception("disk I/O error"))
+    message = str(friendly_error(error, f"sqlite:///{db_path}"))
+    assert "is full" in message and "free some space" in message
+    connect = str(db_module._connect_error(f"sqlite:///{db_path}", error))
+    assert "is full" in connect and "--db path" not in connect
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**9, 0, 10**9))
+    assert "input/output error" in str(friendly_error(error, f"sqlite:///{db_path}"))

@@ -44,10 +44,11 @@ def test_undo_n_reverts_in_reverse_order_and_skips_undone(cli, db, corpus):
     cli.ok("code", "apply", f"{E}:4", "mépris")
     cli.ok("code", "apply", f"{E}:5", "indifférence")
     cli.ok("undo")
-    out = cli.ok("undo", "5").stdout
+    out = cli.ok("undo", "-n", "5").stdout
     # the already undone change is skipped; the two others go, newest first
-    assert out.splitlines() == ["Undone: apply mépris to entretien_01.txt:4 (testeur)",
-                                "Undone: apply attente to entretien_01.txt:2 (testeur)"]
+    assert [line.split(" (change ")[0] for line in out.splitlines()] == [
+        "Undone: apply mépris to entretien_01.txt:4 (testeur)",
+        "Undone: apply attente to entretien_01.txt:2 (testeur)"]
     assert codings(db) == []
     assert first  # sanity: something had been applied
 
@@ -81,7 +82,7 @@ def test_undo_is_exact_after_interleaved_changes(cli, db, corpus, tmp_path):
     cli.ok("code", "import", f)
     cli.ok("code", "remove", f"{E}:2", "attente")
     cli.ok("code", "apply", f"{E}:2", "attente", "--span", "0:3")
-    cli.ok("undo", "4")
+    cli.ok("undo", "-n", "4")
     assert codings(db) == []
     cli.ok("code", "apply", f"{E}:2", "attente")
     assert [c[:5] for c in codings(db)] == [c[:5] for c in start]
@@ -138,3 +139,93 @@ def test_undo_of_a_change_whose_document_is_gone_is_one_clear_line(cli, db, corp
     assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "no longer exists" in result.stderr and "IntegrityError" not in result.stderr
     assert _counts(db) == before
+
+
+# --- undo in a team: your own changes by default ------------------------------------------------
+
+def _state(db) -> dict[str, list[tuple]]:
+    """Every row of every table undo and redo touch (the history itself aside)."""
+    from qualcode import audit
+
+    with db.session() as s:
+        return {cls.__tablename__: sorted(
+            tuple(str(v) for v in row) for row in s.execute(select(cls.__table__)).all())
+            for cls in audit.AUDITED}
+
+
+def _as(cli, coder: str, *args: str):  # noqa: ANN202
+    """Run a command as another member of the team (their $QUALCODE_CODER)."""
+    result = cli(*args, env={"QUALCODE_CODER": coder})
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result
+
+
+def test_undo_takes_back_your_change_not_a_colleagues(cli, db, corpus):
+    """The issue's case: Ana codes, Bob codes right after, Ana undoes: Ana's coding goes,
+    Bob's stays (the old undo took Bob's)."""
+    before = _state(db)
+    _as(cli, "ana", "code", "apply", f"{E}:2", "attente")
+    _as(cli, "bob", "code", "apply", f"{E}:4", "mépris")
+    out = _as(cli, "ana", "undo").stdout
+    assert out.startswith("Undone: apply attente to entretien_01.txt:2 (ana)")
+    assert [(c[3], c[4]) for c in codings(db)] == [("mépris", "bob")]
+    _as(cli, "bob", "undo")
+    assert _state(db) == before  # exact: coders added by the changes are gone too
+
+
+def test_undo_any_and_undo_id(cli, db, corpus):
+    _as(cli, "ana", "code", "apply", f"{E}:2", "attente")
+    _as(cli, "bob", "code", "apply", f"{E}:4", "mépris")
+    ana_change, bob_change = sorted(r["id"] for r in cli.json("history"))
+    refused = cli("undo", str(bob_change), env={"QUALCODE_CODER": "ana"})
+    assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert f"change {bob_change} was made by bob, not ana" in refused.stderr
+    assert "--any" in refused.stderr
+    _as(cli, "ana", "undo", str(bob_change), "--any")
+    assert [(c[3], c[4]) for c in codings(db)] == [("attente", "ana")]
+    _as(cli, "carole", "undo", "--any")  # the newest change not undone, whoever made it
+    assert codings(db) == []
+    nothing = cli("undo", env={"QUALCODE_CODER": "carole"})
+    assert nothing.exit_code == 1 and "carole has nothing to undo" in nothing.stderr
+    assert ana_change < bob_change
+
+
+def test_undo_refuses_a_change_a_colleague_built_on(cli, db, corpus):
+    """Bob merged Ana's code into another since, moving her coding: undoing Ana's apply
+    would now take back part of Bob's merge."""
+    _as(cli, "ana", "code", "apply", f"{E}:2", "attente")
+    _as(cli, "bob", "codebook", "merge", "attente", "mépris")
+    bob_change = max(r["id"] for r in cli.json("history"))
+    before = _state(db)
+    refused = cli("undo", env={"QUALCODE_CODER": "ana"})
+    assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert f"change {bob_change} by bob changed the same" in refused.stderr
+    assert _state(db) == before
+
+
+def test_redo_makes_the_undone_change_again(cli, db, corpus):
+    _as(cli, "ana", "code", "apply", f"{E}:2", "attente")
+    _as(cli, "ana", "code", "apply", f"{E}:4", "mépris")
+    applied = _state(db)
+    _as(cli, "ana", "undo", "-n", "2")
+    undone = _state(db)
+    # The last one undone comes back first: the stack of a text editor.
+    assert _as(cli, "ana", "redo").stdout.startswith("Redone: apply attente")
+    assert _as(cli, "ana", "redo").stdout.startswith("Redone: apply mépris")
+    assert _state(db) == applied
+    nothing = cli("redo", env={"QUALCODE_CODER": "ana"})
+    assert nothing.exit_code == 1 and "nothing to redo" in nothing.stderr
+    _as(cli, "ana", "undo", "-n", "2")
+    assert _state(db) == undone
+    assert [r["undone"] for r in cli.json("history")] == [True, True]
+
+
+def test_redo_of_a_merge_is_exact(cli, db, corpus):
+    """Redo replays inserts, updates and deletes in an order the foreign keys accept."""
+    cli.ok("code", "apply", f"{E}:2", "attente")
+    cli.ok("code", "apply", f"{E}:4", "mépris")
+    cli.ok("codebook", "merge", "mépris", "attente")
+    merged = _state(db)
+    cli.ok("undo")
+    cli.ok("redo")
+    assert _state(db) == merged

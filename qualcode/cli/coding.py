@@ -364,21 +364,60 @@ def history(
         info("No change recorded yet.")
 
 
-def undo(
-    count: Annotated[int, typer.Argument(min=1, help="How many changes to revert.")] = 1,
-) -> None:
-    """Revert the last change (or the last N) to codings, codes or memos, exactly.
+AnyOpt = Annotated[bool, typer.Option(
+    "--any", help="Any coder's changes, not only yours (the behaviour before teams).")]
 
-    Example: qualcode undo 2
+
+def undo(
+    entry: Annotated[int | None, typer.Argument(
+        min=1, help="The id of a change in `qualcode history` (default: your last change).")
+    ] = None,
+    count: Annotated[int, typer.Option("-n", "--count", min=1,
+                                       help="How many of your last changes to revert.")] = 1,
+    coder: CoderOpt = None,
+    any_: AnyOpt = False,
+) -> None:
+    """Revert your last change (or last N, or change ID) to codings, codes or memos, exactly.
+
+    Only your own changes (--coder, $QUALCODE_CODER or your user name) unless --any, so in a
+    team your undo never takes back a colleague's coding; a change that later changes touched
+    is refused until those are undone.
+
+    Example: qualcode undo -n 3   (or: qualcode undo 42, qualcode undo --any)
     """
     from ..audit import undo as audit_undo
+    from ..coding.service import coder_label
 
+    if entry is not None and count != 1:
+        raise typer.BadParameter("give a change id or -n, not both", param_hint="-n")
+    me = coder_label(coder)
     with session(write=True) as s:
-        entries = audit_undo(s, count)
-        lines = [e.summary or e.action for e in entries]
+        entries = audit_undo(s, count, coder=None if any_ else me, entry_id=entry, by=me)
+        lines = [(e.id, e.summary or e.action) for e in entries]
     out = console()
-    for line in lines:
-        out.print(f"Undone: {escape(line)}")
+    for entry_id, line in lines:
+        out.print(f"Undone: {escape(line)} (change {entry_id}; `qualcode redo` makes it again)",
+                  soft_wrap=True)
+
+
+def redo(
+    entry: Annotated[int | None, typer.Argument(
+        min=1, help="The id of an undone change (default: the one you undid last).")] = None,
+    coder: CoderOpt = None,
+    any_: AnyOpt = False,
+) -> None:
+    """Make again a change that `qualcode undo` reverted: the last one you undid, or ID.
+
+    Example: qualcode redo   (or: qualcode redo 42)
+    """
+    from ..audit import redo as audit_redo
+    from ..coding.service import coder_label
+
+    me = coder_label(coder)
+    with session(write=True) as s:
+        done = audit_redo(s, coder=None if any_ else me, entry_id=entry, by=me)
+        line = (done.id, done.summary or done.action)
+    console().print(f"Redone: {escape(line[1])} (change {line[0]})", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -388,3 +427,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(memo_app, name="memo")
     app.command("history")(history)
     app.command("undo")(undo)
+    app.command("redo")(redo)

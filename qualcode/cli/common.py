@@ -68,8 +68,28 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def speaks_unicode(stream: Any) -> bool:
+    """Whether ``stream`` encodes every character (UTF-8, -16, -32)."""
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def safe_streams() -> None:
+    """On a terminal or pipe that cannot encode every character (PYTHONIOENCODING=ascii, a
+    Latin-1 locale), show what it cannot as escapes instead of failing the whole command."""
+    for stream in (sys.stdout, sys.stderr):
+        if not speaks_unicode(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    # \u escapes keep the JSON valid (and the same data) where the output is not Unicode.
+    text = json.dumps(data, ensure_ascii=not speaks_unicode(sys.stdout), indent=2, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def info(message: str) -> None:

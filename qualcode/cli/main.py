@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import admin, analysis, codebook, coding, corpus, demo, ingest, refi, suggest, team
-from .common import STATE, err_console
+from .common import STATE, err_console, safe_streams
 
 
 class QualcodeGroup(TyperGroup):
@@ -38,7 +38,7 @@ class QualcodeGroup(TyperGroup):
         return super().parse_args(ctx, _db_first(args))
 
     def invoke(self, ctx: Any) -> Any:
-        from ..errors import QualcodeError
+        from ..errors import QualcodeError, describe_unexpected, one_line
 
         try:
             return super().invoke(ctx)
@@ -46,7 +46,8 @@ class QualcodeGroup(TyperGroup):
             if os.environ.get("QUALCODE_DEBUG") == "1":
                 raise
             hint = f" ({exc.hint})" if exc.hint else ""
-            err_console().print(f"Error: {exc.message}{hint}", markup=False, soft_wrap=True)
+            err_console().print(one_line(f"Error: {exc.message}{hint}"), markup=False,
+                                soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -55,10 +56,11 @@ class QualcodeGroup(TyperGroup):
                 raise
             friendly = _friendly(exc)
             if friendly is not None:  # read-only file, full disk, I/O error, lock...
-                err_console().print(f"Error: {friendly}", markup=False, soft_wrap=True)
+                err_console().print(one_line(f"Error: {friendly}"), markup=False,
+                                    soft_wrap=True)
                 raise typer.Exit(1) from None
             err_console().print(
-                f"Error: unexpected {type(exc).__name__}: {exc} "
+                f"Error: unexpected {describe_unexpected(exc)} "
                 "(nothing was saved by this command; set QUALCODE_DEBUG=1 to see the traceback "
                 "and report it)", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
@@ -135,6 +137,7 @@ def main(
     ] = False,
 ) -> None:
     STATE.db = db
+    safe_streams()
 
 
 for module in (corpus, ingest, codebook, coding, suggest, analysis, demo, refi, admin, team):

@@ -9,6 +9,8 @@ import uuid
 from ..errors import InvalidInput
 
 MAX_NAME = 200
+# Real codebooks nest a few levels; a limit keeps every recursive walk far from Python's.
+MAX_DEPTH = 100
 _COLOUR = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -26,6 +28,12 @@ def clean_name(name: str, what: str = "code") -> str:
         raise InvalidInput(f"the {what} name {cleaned[:40]!r}... is longer than {MAX_NAME} "
                            "characters", "shorten it")
     return cleaned
+
+
+def check_depth(depth: int, name: str) -> None:
+    if depth > MAX_DEPTH:
+        raise InvalidInput(f"the codebook nests codes more than {MAX_DEPTH} levels deep (at "
+                           f"code {name[:40]!r})", "no real codebook is that deep: check the file")
 
 
 def parse_colour(value: str) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import InvalidInput
 from .lookup import code_key
 from .model import REFI_FIELDS, Codebook, CodeSetSpec, CodeSpec
-from .names import clean_name, normalise_guid, parse_colour
+from .names import check_depth, clean_name, normalise_guid, parse_colour
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -103,7 +103,7 @@ def codebook_from_element(codebook_element: Any, *, name: str = "") -> Codebook:
     book = Codebook(name=name, fields=REFI_FIELDS)
     seen: set[str] = set()
     for codes in _children(codebook_element, "Codes"):
-        book.codes.extend(_read_code(el, seen) for el in _children(codes, "Code"))
+        book.codes.extend(_read_code(el, seen, 1) for el in _children(codes, "Code"))
     for sets in _children(codebook_element, "Sets"):
         for el in _children(sets, "Set"):
             members = [normalise_guid(m.get("guid")) for m in _children(el, "MemberCode")]
@@ -116,7 +116,8 @@ def codebook_from_element(codebook_element: Any, *, name: str = "") -> Codebook:
     return book
 
 
-def _read_code(element: Any, seen: set[str]) -> CodeSpec:
+def _read_code(element: Any, seen: set[str], depth: int) -> CodeSpec:
+    check_depth(depth, element.get("name") or "")
     guid = normalise_guid(element.get("guid"))
     if guid in seen:  # a repeated GUID would clash in the database: the copy gets a new one
         guid = None
@@ -132,7 +133,7 @@ def _read_code(element: Any, seen: set[str]) -> CodeSpec:
         colour=parse_colour(element.get("color") or ""),
         guid=guid,
         is_codable=codable,
-        children=[_read_code(child, seen) for child in _children(element, "Code")],
+        children=[_read_code(child, seen, depth + 1) for child in _children(element, "Code")],
     )
 
 

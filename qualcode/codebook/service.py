@@ -21,6 +21,7 @@ from ..audit import audited
 from ..corpus.coders import default_coder
 from ..errors import AlreadyExists, Conflict, InvalidInput
 from ..models import Code, CodeSet, CodeSetMember, Coding, Memo, Meta, Suggestion
+from ..textutil import clean_person_name
 from .lookup import children_map, code_key, descendants, get_code
 from .model import Codebook, CodeSetSpec, CodeSpec
 from .names import check_colour, clean_name
@@ -55,7 +56,7 @@ class ImportReport:
 
 
 def _coder(coder: str | None) -> str:
-    return (coder or default_coder()).strip()
+    return clean_person_name(coder or "") or default_coder()
 
 
 def _meta_get(session: Session, key: str) -> str:

@@ -14,7 +14,7 @@ import yaml
 from ..errors import InvalidInput
 from .lookup import code_key
 from .model import Codebook, CodeSetSpec, CodeSpec
-from .names import check_colour, clean_name, normalise_guid
+from .names import check_colour, check_depth, clean_name, normalise_guid
 
 TOP_KEYS = ("name", "version", "description", "codes", "sets")
 CODE_KEYS = ("name", "colour", "guid", "codable", "description", "inclusion", "exclusion",
@@ -47,6 +47,9 @@ def parse_yaml(text: str, source: str = "codebook") -> Codebook:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InvalidInput(f"{source} is not valid YAML{where}: {problem}",
                            "check the indentation, quotes and special characters there") from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise InvalidInput(f"{source} nests lists or mappings too deeply to be a codebook",
+                           "no real codebook is that deep: check the file") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{source} is not a codebook: expected a mapping with `name` and "
                            "`codes`", FORMAT_HINT)
@@ -132,7 +135,7 @@ def _named(check: Any, name: str, where: str) -> str:
         raise InvalidInput(f"{where}: {exc.message}", exc.hint) from None
 
 
-def _code(raw: Any, source: str, parent: str | None) -> CodeSpec:
+def _code(raw: Any, source: str, parent: str | None, depth: int = 1) -> CodeSpec:
     if not isinstance(raw, dict):
         under = f" under {parent!r}" if parent else ""
         raise InvalidInput(f"{source}: a code{under} is {type(raw).__name__}, not a mapping "
@@ -141,6 +144,7 @@ def _code(raw: Any, source: str, parent: str | None) -> CodeSpec:
     if "name" not in raw:
         raise InvalidInput(f"{where}: a code has no `name`", FORMAT_HINT)
     name = _named(clean_name, _text(raw, "name", where), where)
+    check_depth(depth, name)
     where = _where(source, raw, name)
     _check_keys(raw, CODE_KEYS, where)
     colour = raw.get("colour")
@@ -163,7 +167,7 @@ def _code(raw: Any, source: str, parent: str | None) -> CodeSpec:
         colour=check_colour(_text(raw, "colour", where), where) if colour else None,
         guid=normalise_guid(_text(raw, "guid", where)),
         is_codable=codable,
-        children=[_code(child, source, name) for child in children],
+        children=[_code(child, source, name, depth + 1) for child in children],
     )
 
 

@@ -25,7 +25,7 @@ from ..corpus.coders import get_or_create_coder
 from ..csvfile import read_csv_rows
 from ..errors import InvalidInput
 from ..models import Code, Coder, Coding, Document, Segment
-from ..textutil import norm_name
+from ..textutil import clean_person_name, norm_name
 from .service import coder_label
 
 MAX_LISTED = 20
@@ -170,7 +170,8 @@ def _validate(
             errors.extend(f"line {line}: {p}" for p in problems)
             continue
         assert doc is not None and code is not None and span is not None
-        planned.append((doc, span[0], span[1], code, cell("coder") or default_coder))
+        planned.append((doc, span[0], span[1], code,
+                        clean_person_name(cell("coder")) or default_coder))
     if errors:
         listed = "; ".join(errors[:MAX_LISTED])
         more = f"; and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""

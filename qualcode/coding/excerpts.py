@@ -90,15 +90,16 @@ def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str
     import docx
 
     from ..errors import InvalidInput
+    from ..export.render import xml_safe
 
     document = docx.Document()
-    document.add_heading(title or "Excerpts", level=1)
+    document.add_heading(xml_safe(title or "Excerpts"), level=1)
     for heading, chosen in _grouped(rows, groups):
         if heading is not None:
-            document.add_heading(f"{heading} ({len(chosen)})", level=2)
+            document.add_heading(xml_safe(f"{heading} ({len(chosen)})"), level=2)
         for row in chosen:
-            document.add_paragraph(_quote(row["text"]), style="Quote")
-            document.add_paragraph().add_run(provenance(row, keys)).italic = True
+            document.add_paragraph(xml_safe(_quote(row["text"])), style="Quote")
+            document.add_paragraph().add_run(xml_safe(provenance(row, keys))).italic = True
     try:
         document.save(str(path))
     except OSError as exc:

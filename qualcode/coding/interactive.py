@@ -345,12 +345,14 @@ class CodingSession:
         if not self.entries:
             self.out.print("Nothing to undo in this session.")
             return
-        with self.db.session(write=True) as s:
-            latest = s.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.undone.is_(False)))
-            if latest != self.entries[-1]:
-                self.out.print("The last change was made elsewhere; use `qualcode undo`.")
-                return
-            summary = undo(s, 1)[0].summary
+        try:
+            # This session's last change, even if a colleague changed other things since;
+            # refused only when their later changes touched the same rows.
+            with self.db.session(write=True) as s:
+                summary = undo(s, entry_id=self.entries[-1], by=self.coder)[0].summary
+        except QualcodeError as exc:
+            self.out.print(f"Not undone: {_esc(exc.message)}")
+            return
         self.entries.pop()
         self.changes -= 1
         self.out.print(f"Undone: {_esc(summary)}")

@@ -13,7 +13,7 @@ from ..corpus.coders import default_coder, get_or_create_coder
 from ..corpus.documents import get_document, get_segment
 from ..errors import InvalidInput, NotFound
 from ..models import Code, Coder, Coding, Document, Segment
-from ..textutil import same_apostrophes
+from ..textutil import clean_person_name, same_apostrophes
 
 
 def segment_at(session: Session, document_id: int, start: int, end: int) -> Segment | None:
@@ -164,7 +164,7 @@ def apply_codes(
 
 def coder_label(coder: str | None) -> str:
     """The coder name a change is made under: the given one, else the default coder."""
-    return (coder or "").strip() or default_coder()
+    return clean_person_name(coder or "") or default_coder()
 
 
 def _existing_codes(session: Session, doc_id: int, start: int, end: int,

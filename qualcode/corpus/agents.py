@@ -17,7 +17,7 @@ from sqlmodel import Session
 from ..csvfile import read_csv_rows
 from ..errors import InvalidInput, NotFound
 from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
-from ..textutil import norm_name
+from ..textutil import clean_person_name, norm_name
 
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
 
@@ -31,7 +31,7 @@ def get_agent(session: Session, name: str) -> Agent:
 
 def upsert_agent(session: Session, name: str, attributes: dict[str, str] | None = None) -> Agent:
     """Create the agent or update its attributes (an empty value removes the attribute)."""
-    name = " ".join(name.split())
+    name = clean_person_name(name)
     if not name:
         raise InvalidInput("an agent needs a name")
     agent = session.scalar(select(Agent).where(Agent.norm_name == norm_name(name)))

@@ -10,21 +10,22 @@ from sqlmodel import Session
 
 from ..errors import NotFound
 from ..models import Coder
+from ..textutil import clean_person_name
 
 
 def default_coder() -> str:
     """`QUALCODE_CODER`, else the system user name."""
-    name = os.environ.get("QUALCODE_CODER", "").strip()
+    name = clean_person_name(os.environ.get("QUALCODE_CODER", ""))
     if name:
         return name
     try:
-        return getpass.getuser() or "coder"
+        return clean_person_name(getpass.getuser()) or "coder"
     except (KeyError, OSError):
         return "coder"
 
 
 def get_or_create_coder(session: Session, name: str | None = None) -> Coder:
-    name = (name or default_coder()).strip()
+    name = clean_person_name(name or "") or default_coder()
     coder = session.scalar(select(Coder).where(Coder.name == name))
     if coder is None:
         coder = Coder(name=name)
@@ -34,6 +35,7 @@ def get_or_create_coder(session: Session, name: str | None = None) -> Coder:
 
 
 def get_coder(session: Session, name: str) -> Coder:
+    name = clean_person_name(name)
     coder = session.scalar(select(Coder).where(Coder.name == name))
     if coder is None:
         known = ", ".join(session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
 from ..models import Agent, Coding, Document, DocumentAgent, Segment
-from ..textutil import norm_name, sha256_text
+from ..textutil import count_words, norm_name, sha256_text
 
 KINDS = ("interview", "observation", "document")
 
@@ -63,7 +63,7 @@ def add_document(
     doc = Document(
         name=name, kind=kind, source_path=source_path, format=format, encoding=encoding,
         text=text, text_hash=sha256_text(text), content_hash=content_hash,
-        words=len(text.split()), meta=meta or {},
+        words=count_words(text), meta=meta or {},
     )
     if guid:
         doc.guid = guid

@@ -24,12 +24,12 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from ..db import Database
-from ..errors import Conflict, InvalidInput, QualcodeError
+from ..errors import Conflict, InvalidInput, QualcodeError, describe_unexpected
 from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
 from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
-from ..textutil import norm_name, sha256_bytes, sha256_text
+from ..textutil import norm_name, readable_path, sha256_bytes, sha256_text
 from .documents import KINDS, add_document, insert_segments
 
 Progress = Callable[[int, int, str], None]
@@ -87,21 +87,21 @@ def collect_files(paths: Iterable[Path | str]) -> Batch:
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
                     continue
                 if child.stem.casefold() in FOLDER_NOTES:
-                    batch.notes.append(f"skipped {rel.as_posix()} (a folder's notes; name the "
-                                       "file itself to ingest it)")
+                    batch.notes.append(f"skipped {readable_path(rel.as_posix())} (a folder's "
+                                       "notes; name the file itself to ingest it)")
                     continue
                 if not supported(child):
-                    batch.notes.append(f"skipped {rel.as_posix()} (unsupported type "
-                                       f"{child.suffix or 'without suffix'})")
+                    batch.notes.append(f"skipped {readable_path(rel.as_posix())} (unsupported "
+                                       f"type {child.suffix or 'without suffix'})")
                     continue
-                batch.files.append((child, rel.as_posix()))
+                batch.files.append((child, readable_path(rel.as_posix())))
         elif path.is_file():
             try:
                 reader_for(path)
             except InvalidInput as exc:
                 batch.errors.append(IngestResult(path.name, str(path), "error", error=str(exc)))
                 continue
-            batch.files.append((path, path.name))
+            batch.files.append((path, readable_path(path.name)))
         else:
             batch.errors.append(IngestResult(
                 path.name or str(path), str(path), "error",
@@ -227,15 +227,21 @@ def _store_one(db: Database, path: Path, name: str, prepared: _Prepared,
                 return _unchanged(s, name, path)
         with db.session(write=True) as s:
             result = store(s, name=name, parsed=prepared.parsed,
-                           content_hash=prepared.content_hash, source_path=str(path),
+                           content_hash=prepared.content_hash,
+                           source_path=readable_path(str(path)),
                            **options)
         known[name] = prepared.content_hash
         return result
     except QualcodeError as exc:
         return _error_result(exc, name, path)
     except Exception as exc:  # one broken file must not stop a batch of hundreds
+        from ..db import friendly_error
+
+        friendly = friendly_error(exc, db.url)
+        if friendly is not None:  # a lost server, a full disk: named like everywhere else
+            return _error_result(friendly, name, path)
         return IngestResult(name, str(path), "error",
-                            error=f"{name}: unexpected {type(exc).__name__}: {exc}")
+                            error=f"{name}: unexpected {describe_unexpected(exc)}")
 
 
 def _error_result(exc: QualcodeError, name: str, path: Path) -> IngestResult:
@@ -273,7 +279,7 @@ def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, readin
             reads_otherwise = new_text or new_turns or new_encoding
             if replace and parsed is not None and (new_text or new_turns):
                 return store(s, name=name, parsed=parsed, content_hash=prepared.content_hash,
-                             source_path=str(path), reread=True, **options)
+                             source_path=readable_path(str(path)), reread=True, **options)
             if replace and (new_encoding or new_kind != doc.kind):
                 # Same text and turns: only the kind or the encoding's name change, in place.
                 doc.kind = new_kind
@@ -478,7 +484,10 @@ def replace_document(
     lost = [c for c, place in zip(codings, places, strict=True) if place is None]
     if lost:
         names = dict(session.execute(select(Code.id, Code.name)).all())
-        listed = "; ".join(f"{names.get(c.code_id, c.code_id)} on «{_excerpt(doc.text, c)}»"
+        numbers = dict(session.execute(select(Segment.id, Segment.n).where(
+            Segment.document_id == doc.id)).all())
+        # Positions, never the coded words: error lines end up in terminals and logs.
+        listed = "; ".join(f"{names.get(c.code_id, c.code_id)} on {_place(doc.name, c, numbers)}"
                            for c in lost[:10])
         more = f" and {len(lost) - 10} more" if len(lost) > 10 else ""
         raise Conflict(
@@ -550,9 +559,11 @@ def _segment_at(rows: list[Any], starts: list[int], start: int, end: int) -> int
     return None
 
 
-def _excerpt(text: str, coding: Coding, width: int = 40) -> str:
-    piece = " ".join(text[coding.start:coding.end].split())
-    return piece if len(piece) <= width else piece[:width - 1] + "…"
+def _place(name: str, coding: Coding, numbers: dict[int, int]) -> str:
+    """Where a coding sits: `DOC:N` when it belongs to a segment, and its characters."""
+    span = f"characters {coding.start}-{coding.end}"
+    n = numbers.get(coding.segment_id) if coding.segment_id is not None else None
+    return f"{name}:{n} ({span})" if n is not None else span
 
 
 def speakers_summary(results: Iterable[IngestResult]) -> list[str]:

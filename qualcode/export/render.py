@@ -129,6 +129,20 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+# Control characters XML 1.0 cannot hold (tab, LF and CR it can): openpyxl refuses them.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """Text an XML file can hold: each illegal control character becomes U+FFFD, so a value
+    like `Nord\x01` stays visible (and different from `Nord`) instead of failing the file."""
+    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    return safe_cell(xml_safe(value))
+
+
 def write_xlsx(report: Report, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -138,20 +152,20 @@ def write_xlsx(report: Report, path: Path) -> None:
     taken: set[str] = set()
     number_format = {INT: "0", PCT: "0.0", RATIO: "0.000"}
     for t in report.tables:
-        ws = wb.create_sheet(sheet_name(t.name, taken))
-        ws.append([safe_cell(t.title)])
+        ws = wb.create_sheet(sheet_name(xml_safe(t.name), taken))
+        ws.append([_xlsx_cell(t.title)])
         ws["A1"].font = Font(bold=True)
         if t.base:
-            ws.append([safe_cell(f"Base: {t.base}")])
+            ws.append([_xlsx_cell(f"Base: {t.base}")])
         for note in t.notes:
-            ws.append([safe_cell(f"Warning: {note}")])
+            ws.append([_xlsx_cell(f"Warning: {note}")])
         ws.append([])
-        ws.append([safe_cell(h) for h in t.header])
+        ws.append([_xlsx_cell(h) for h in t.header])
         header_row = ws.max_row
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
         for row in t.rows:
-            ws.append([safe_cell(v) for v in row])
+            ws.append([_xlsx_cell(v) for v in row])
             for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
                 if kind in number_format and isinstance(cell.value, int | float):
                     cell.number_format = number_format[kind]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..corpus.documents import SegmentIn
+from ..textutil import count_words
 
 # Segments shorter than this (in words) may repeat without being reported: `Oui.`, `D'accord.`
 DUPLICATE_MIN_WORDS = 8
@@ -27,7 +28,7 @@ class Parsed:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return count_words(self.text)
 
     def duplicates(self) -> list[list[int]]:
         """Groups of segment numbers (1-based) whose texts are the same paragraph.

@@ -67,18 +67,36 @@ def _looks_utf16_without_bom(data: bytes) -> str | None:
 
 def _mixed_utf8_error(data: bytes, error: UnicodeDecodeError, what: str) -> InvalidInput:
     """The refusal of a UTF-8 file holding a byte of another encoding, with its place."""
+    # A position, never the words around it: error lines end up in terminals and logs.
     bad = error.start
     line_start = data.rfind(b"\n", 0, bad) + 1
     line = data.count(b"\n", 0, bad) + 1
     before = data[line_start:bad].decode("utf-8", errors="replace")
-    line_end = data.find(b"\n", bad)
-    after = data[bad + 1:line_end if line_end != -1 else len(data)]
-    near = (before[-20:] + "\ufffd" + after.decode("utf-8", errors="replace")[:20]).strip()
     return InvalidInput(
         f"{what} is UTF-8 except for byte 0x{data[bad]:02X} at line {line}, column "
-        f"{len(before) + 1} (near «{near}»): it mixes two encodings",
+        f"{len(before) + 1} (byte offset {bad}): it mixes two encodings",
         "re-save the file as UTF-8 after fixing that character, or force one encoding for the "
         "whole file with --encoding, e.g. --encoding cp1252")
+
+
+# What Windows-1252 / Latin-1 text in French (and the names and notes around it) holds
+# beyond ASCII. A file whose only non-ASCII bytes read as none of these (`ÿþý`, stray bytes
+# of a binary or of a broken copy) is not taken for Latin-1 silently.
+_WESTERN = set("àâäáãåçéèêëíìîïñóòôöõúùûüœæøßÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜŒÆØ"
+               "«»‘’‚“”„…–—•€£$¢¥§©®°±²³µ¶·¹º½¼¾¿¡ª×÷\xa0\xad")
+
+
+def _refuse_implausible_single_byte(data: bytes, text: str, label: str, what: str) -> None:
+    if any(ch in _WESTERN for ch in text if ord(ch) > 127):
+        return
+    bad = next(i for i, b in enumerate(data) if b > 127)
+    line = data.count(b"\n", 0, bad) + 1
+    column = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
+    found = " ".join(f"0x{b:02X}" for b in dict.fromkeys(b for b in data if b > 127))
+    raise InvalidInput(
+        f"{what} is ASCII except for byte(s) {found[:60]} (first at line {line}, column "
+        f"{column}), which are no accented letters in {label} or UTF-8",
+        f"fix those bytes, or pass --encoding {label} if they are really meant")
 
 
 def check_text(text: str, what: str) -> None:
@@ -131,5 +149,6 @@ def decode_bytes(
             text, label = data.decode("latin-1"), "latin-1"
         else:
             text, label = data.decode("cp1252"), "cp1252"
+        _refuse_implausible_single_byte(data, text, label, what)
     check_text(text, what)
     return text, label

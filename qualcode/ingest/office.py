@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from ..errors import InvalidInput
+from ..zipguard import NotAZip, check_office_zip
 from .base import Parsed
 from .turns import segment_text
 
@@ -24,7 +25,17 @@ def _row_text(cells: list[str]) -> str:
     return " ".join(cells)
 
 
+def _check_zip(data: bytes, what: str, kind: str) -> None:
+    """Zip bombs and DTDs are refused before the reader inflates or parses anything."""
+    try:
+        check_office_zip(data, what, BROKEN_HINT)
+    except NotAZip:
+        raise InvalidInput(f"{what} is not a readable {kind} file (not a zip archive)",
+                           BROKEN_HINT) from None
+
+
 def docx_paragraphs(data: bytes, what: str) -> list[str]:
+    _check_zip(data, what, ".docx")
     try:
         import docx
         from docx.table import Table
@@ -43,6 +54,7 @@ def docx_paragraphs(data: bytes, what: str) -> list[str]:
 
 
 def odt_paragraphs(data: bytes, what: str) -> list[str]:
+    _check_zip(data, what, ".odt")
     try:
         from odf import teletype
         from odf.namespaces import TABLENS, TEXTNS

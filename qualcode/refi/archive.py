@@ -1,91 +1,46 @@
 """Read a .qdpx archive safely: nothing is extracted, every entry name and size is checked.
 
-A .qdpx is a zip. Entries that could escape a folder (``../``, absolute paths, drive letters),
-archives whose declared sizes are too large (zip bombs) and XML with entities or external
-references are refused with a clear error before anything reaches the database.
+A .qdpx is a zip, read through the shared zip guard (qualcode.zipguard): unsafe entry names
+(``../``, absolute paths, drive letters), entries or totals of reads too large for their
+compressed size (zip bombs), and XML with entities or external references are refused with a
+clear error before anything reaches the database.
 """
 
 from __future__ import annotations
 
-import io
 import posixpath
-import re
-import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..errors import InvalidInput
+from ..zipguard import ZipGuard
 from .xmltext import strip_namespaces
 
-MAX_TOTAL_BYTES = 2 * 1024**3  # uncompressed, all entries together
-MAX_ENTRIES = 100_000
-MAX_RATIO = 200  # uncompressed / compressed, for entries above RATIO_FLOOR
-RATIO_FLOOR = 1024**2
-_DRIVE = re.compile(r"^[A-Za-z]:")
 BROKEN_HINT = "check that the file is a REFI-QDA project (.qdpx) exported completely"
 
 
-def _check_name(name: str, what: str) -> None:
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts or "\x00" in name:
-        raise InvalidInput(f"{what} holds an unsafe entry {name!r} (absolute path or '..')",
-                           "the archive was not imported; ask for a clean export")
-
-
-def check_zip(zf: zipfile.ZipFile, what: str) -> None:
-    """Refuse unsafe names, too many entries, and sizes or ratios typical of zip bombs."""
-    infos = zf.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise InvalidInput(f"{what} has {len(infos)} entries, more than {MAX_ENTRIES}",
-                           BROKEN_HINT)
-    total = 0
-    for info in infos:
-        _check_name(info.filename, what)
-        total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise InvalidInput(
-                f"{what} would expand to more than {MAX_TOTAL_BYTES // 1024**3} GB",
-                "the archive was not imported: it looks like a zip bomb or is too large")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size,
-                                                                              1):
-            raise InvalidInput(
-                f"{what}: entry {info.filename!r} is compressed more than {MAX_RATIO}:1",
-                "the archive was not imported: it looks like a zip bomb")
-
-
 class QdpxArchive:
-    """The entries of a .qdpx, found case-insensitively, read with bounded sizes."""
+    """The entries of a .qdpx, found case-insensitively, read within the zip guard's limits."""
 
-    def __init__(self, data: bytes, what: str) -> None:
+    def __init__(self, source: bytes | Path, what: str) -> None:
         self.what = what
-        try:
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise InvalidInput(f"{what} is not a zip archive ({exc})", BROKEN_HINT) from None
-        check_zip(self.zf, what)
-        self.names = [i.filename for i in self.zf.infolist() if not i.is_dir()]
+        self.guard = ZipGuard(source, what, BROKEN_HINT)
+        self.names = [i.filename for i in self.guard.infos if not i.is_dir()]
         self._by_lower = {}
         for name in self.names:
             self._by_lower.setdefault(name.replace("\\", "/").lower(), name)
 
     @classmethod
     def open(cls, path: Path) -> QdpxArchive:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-        return cls(data, str(path))
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder, not a .qdpx file", BROKEN_HINT)
+        return cls(path, str(path))  # opened in place: a huge file is never loaded whole
+
+    def close(self) -> None:
+        self.guard.close()
 
     def read(self, name: str) -> bytes:
-        try:
-            return self.zf.read(name)  # at most the declared (already bounded) size
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError,
-                NotImplementedError, EOFError) as exc:
-            raise InvalidInput(f"{self.what}: entry {name!r} cannot be read ({exc})",
-                               BROKEN_HINT) from None
-        except RuntimeError as exc:  # encrypted entries
-            raise InvalidInput(f"{self.what}: entry {name!r} cannot be read ({exc})",
-                               "export the project again without a password") from None
+        return self.guard.read(name)
 
     def project_entry(self) -> str:
         """`project.qde`, else the only .qde at the root (tools name it after the project)."""

@@ -27,7 +27,7 @@ from ..corpus.agents import relink_speakers, upsert_agent
 from ..corpus.coders import default_coder
 from ..corpus.documents import KINDS, add_document, segments_of
 from ..models import Agent, Coder, Coding, Document, DocumentAgent, Memo, Segment
-from ..textutil import norm_name, sha256_text
+from ..textutil import clean_person_name, norm_name, sha256_text
 from . import positions
 from .exporter import KIND_VARIABLE
 from .reader import ProjectIn, SourceIn, read_qdpx
@@ -99,7 +99,8 @@ class _Importer:
         key = guid or ""
         if key in self.coders:
             return self.coders[key]
-        name = self.coder_name if guid is None else (self.p.users.get(guid) or guid[:8])
+        name = self.coder_name if guid is None else (
+            clean_person_name(self.p.users.get(guid) or "") or guid[:8])
         coder = self.s.scalar(select(Coder).where(Coder.name == name))
         if coder is None:
             coder = Coder(name=name)
@@ -150,6 +151,8 @@ class _Importer:
 
     def documents(self, convention: positions.Convention) -> None:
         for src in self.p.sources:
+            if src.guid in self.docs:  # codings name sources by GUID: a repeat is ambiguous
+                src.text, src.problem = None, "its GUID repeats an earlier source's"
             if src.text is None:
                 self.report["skipped_sources"].append({"source": src.name,
                                                        "reason": src.problem})
@@ -417,7 +420,7 @@ def import_project(session: Session, project: ProjectIn, *, coder: str | None = 
     Two audited changes: the codebook merge (the codebook service records its own), then the
     coders, codings and memos; `qualcode undo 2` reverts both.
     """
-    name = (coder or default_coder()).strip()
+    name = clean_person_name(coder or "") or default_coder()
     importer = _Importer(session, project, name, file)
     importer.codebook()
     with audited(session, action="import-qdpx", summary=f"import {Path(file).name}",

@@ -9,14 +9,14 @@ the `.docx` behind `richTextPath` when there is no plain text.
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..errors import InvalidInput, QualcodeError
-from .archive import BROKEN_HINT, QdpxArchive, check_zip, parse_xml
+from ..zipguard import NotAZip, TooLarge, check_office_zip
+from .archive import BROKEN_HINT, QdpxArchive, parse_xml
 from .xmltext import guid_or_derived, norm_guid, parse_datetime
 
 
@@ -168,6 +168,9 @@ class _Texts:
 
     def __init__(self, archive: QdpxArchive) -> None:
         self.archive = archive
+        # Sources sharing one entry share its text (one copy in memory); each use is still
+        # charged to the archive's read budget, so a project naming it 50 times is refused.
+        self._decoded: dict[str, str] = {}
 
     def plain(self, el: Element, what: str) -> tuple[str | None, str]:
         from ..ingest.encoding import decode_bytes
@@ -176,10 +179,16 @@ class _Texts:
         if path:
             entry = self.archive.find_source(path)
             if entry is not None:
+                if entry in self._decoded:
+                    self.archive.guard.charge(entry)
+                    return self._decoded[entry], ""
                 try:
                     text, _encoding = decode_bytes(self.archive.read(entry), what)
+                except TooLarge:
+                    raise
                 except QualcodeError as exc:
                     return None, exc.message
+                self._decoded[entry] = text
                 return text, ""
         content = _children(el, "PlainTextContent")
         if content:
@@ -199,11 +208,14 @@ class _Texts:
     def docx(self, entry: str, what: str) -> tuple[str | None, str]:
         data = self.archive.read(entry)
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as inner:
-                check_zip(inner, f"{what} ({entry})")
+            # Its parts are read on the .qdpx's budget: fifty sources naming one .docx add up.
+            check_office_zip(data, f"{self.archive.what}: {entry}",
+                             "export the project again", parent=self.archive.guard)
             import docx
 
             document = docx.Document(io.BytesIO(data))
+        except NotAZip:
+            return None, "its .docx cannot be read (not a zip archive)"
         except InvalidInput:
             raise
         except Exception as exc:  # python-docx raises many kinds on a damaged file
@@ -339,4 +351,8 @@ def read_project(archive: QdpxArchive) -> ProjectIn:
 
 
 def read_qdpx(path: Path) -> ProjectIn:
-    return read_project(QdpxArchive.open(path))
+    archive = QdpxArchive.open(path)
+    try:
+        return read_project(archive)
+    finally:
+        archive.close()
