@@ -122,8 +122,12 @@ def agents_import(
 
     Example: qualcode agents import corpora/demo/agents.csv
     """
+    from ..bundled import resolve_demo_path
     from ..corpus.agents import import_agents
 
+    file, note = resolve_demo_path(file)
+    if note:
+        info(note)
     with session(write=True, create=True) as s:
         result = import_agents(s, file)
     if json_:
