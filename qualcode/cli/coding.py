@@ -29,6 +29,16 @@ class CodeGroup(TyperGroup):
             args = ["session", *args]
         return super().resolve_command(ctx, args)
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        # `qualcode code entr<Tab>`: the subcommands, then the documents `session` takes
+        # (its completer is attached only when the shell asks, see cli/main.py).
+        out = super().shell_complete(ctx, incomplete)
+        session = self.commands.get("session")
+        if session is not None and not incomplete.startswith("-"):
+            document = next(p for p in session.params if p.name == "document")
+            out += document.shell_complete(ctx, incomplete)
+        return out
+
 
 code_app = typer.Typer(
     cls=CodeGroup, no_args_is_help=True,

@@ -188,7 +188,12 @@ COMPLETED: dict[tuple[str, str], str] = {
     ("agreement", "coders"): "coders",
     ("*", "coder"): "coders",
     ("agents show", "name"): "agents",
+    ("memo add", "target"): "targets",
+    ("memo list", "target"): "targets",
 }
+
+# Memo targets: the kind first, then the names of that kind (segment:DOC: then its number).
+_TARGETS = {"code": "codes", "doc": "documents", "segment": "documents", "agent": "agents"}
 
 
 def corpus_values(ctx: Any, what: str, *params: str) -> list[str]:
@@ -253,6 +258,12 @@ def completer(what: str) -> Callable[[Any, Any, str], list[str]]:
             values = [f"{k}=" for k in corpus_values(ctx, "keys")]
         elif what == "refs":  # DOC:N
             values = [f"{d}:" for d in corpus_values(ctx, "documents")]
+        elif what == "targets" and incomplete.split(":", 1)[0] in _TARGETS:
+            kind = incomplete.split(":", 1)[0]
+            end = ":" if kind == "segment" else ""
+            values = [f"{kind}:{v}{end}" for v in corpus_values(ctx, _TARGETS[kind])]
+        elif what == "targets":
+            values = ["project", *(f"{kind}:" for kind in _TARGETS)]
         else:
             values = corpus_values(ctx, what)
         prefix = _folded(incomplete)
