@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from . import admin, analysis, codebook, coding, corpus, demo, ingest, refi, suggest, team
 from .common import STATE, err_console
@@ -22,6 +22,10 @@ class QualcodeGroup(TyperGroup):
     Unexpected errors also become one line (set QUALCODE_DEBUG=1 for the traceback): a
     traceback's locals could print participants' words into a terminal or a log.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_metavars(self)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str,
                                complete_var: str | None = None) -> None:
@@ -62,6 +66,50 @@ class QualcodeGroup(TyperGroup):
                 "(nothing was saved by this command; set QUALCODE_DEBUG=1 to see the traceback "
                 "and report it)", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
+
+
+# --- help metavars ----------------------------------------------------------------------------
+# Typer labels a value by its Python type (`--code <list[str]>`, `ref <str>`); a researcher
+# needs to know what to type: a code name, a document, a segment DOC:N, a file.
+METAVARS = {
+    "agent": "AGENT", "code": "CODE", "codes": "CODE", "coder": "CODER", "colour": "COLOUR",
+    "count": "N", "description": "TEXT", "doc": "DOC", "document": "DOC", "documents": "DOC",
+    "encoding": "ENCODING", "file": "FILE", "folder": "FOLDER", "format_": "FORMAT",
+    "from_": "DB", "interviewer": "LABEL", "keyword": "WORD", "kind": "KIND", "limit": "N",
+    "match": "WORDS", "min_score": "SCORE", "name": "CODE", "new": "FILE", "old": "FILE",
+    "output": "FILE", "parent": "CODE", "ref": "DOC:N", "retrain_every": "N", "source": "CODE",
+    "span": "START:END", "start": "N", "target": "CODE", "text": "WORDS", "title": "TEXT",
+    "to": "DB", "where": "KEY=VALUE",
+}
+METAVARS_OF = {  # (command path, parameter) where the name alone says something else
+    ("docs show", "document"): "DOC[:N]",
+    ("agents show", "name"): "AGENT",
+    ("codebook rename", "old"): "CODE",
+    ("codebook rename", "new"): "CODE",
+    ("memo add", "target"): "TARGET",
+    ("memo list", "target"): "TARGET",
+    ("memo add", "text"): "TEXT",
+}
+
+
+def name_metavars(group: Any, path: tuple[str, ...] = ()) -> None:
+    """Give every value parameter in the tree of ``group`` a metavar saying what to type."""
+    for name, command in getattr(group, "commands", {}).items():
+        where = (*path, name)
+        name_metavars(command, where)
+        for param in getattr(command, "params", []):
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = METAVARS_OF.get((" ".join(where), param.name)) or \
+                    METAVARS.get(param.name)
+            if isinstance(param, TyperArgument) and param.metavar is not None:
+                param.__class__ = _NamedArgument
+
+
+class _NamedArgument(TyperArgument):
+    """An argument whose metavar says what it is: no `<str>` type label after it."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
 
 
 def _db_first(args: list[str]) -> list[str]:
