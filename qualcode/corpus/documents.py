@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
 from ..models import Agent, Coding, Document, DocumentAgent, Segment
-from ..textutil import norm_name, sha256_text
+from ..textutil import closest_names, norm_name, sha256_text
 
 KINDS = ("interview", "observation", "document")
 
@@ -133,7 +133,14 @@ def get_document(session: Session, name: str) -> Document:
              if norm_name(d.name.rsplit(".", 1)[0]) == wanted]
     if len(stems) == 1:
         return stems[0]
-    raise NotFound(f"unknown document {name!r}", UNKNOWN_DOC_HINT)
+    names = list(session.scalars(select(Document.name).order_by(Document.name)))
+    # `entretien_1` finds `entretien_01.txt` through its stem
+    stems_of = {n.rsplit(".", 1)[0]: n for n in names}
+    close = [stems_of.get(n, n) for n in closest_names(name, [*names, *stems_of])]
+    hint = UNKNOWN_DOC_HINT
+    if close:
+        hint = f"did you mean {' or '.join(map(repr, dict.fromkeys(close)))}? {hint}"
+    raise NotFound(f"unknown document {name!r}", hint)
 
 
 def segments_of(session: Session, document_id: int) -> list[Segment]:
