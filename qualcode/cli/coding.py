@@ -160,7 +160,8 @@ def segments(
         help="interview, observation or document.")] = None,
     coder: Annotated[list[str] | None, typer.Option(
         "--coder", "-c", help="Only these coders' codings count (repeatable).")] = None,
-    doc: Annotated[str | None, typer.Option(help="Only this document.")] = None,
+    doc: Annotated[str | None, typer.Option(
+        help="Only this document (DOC:N: only that segment).")] = None,
     text: Annotated[str | None, typer.Option(
         help="Segments containing these words (case and accents ignored).")] = None,
     uncoded: Annotated[bool, typer.Option(
@@ -184,9 +185,17 @@ def segments(
         raise typer.BadParameter("a .docx needs -o PATH", param_hint="--format docx")
     conditions = parse_where(where or [])
     with session() as s:
+        n = None
+        if doc is not None:
+            from ..corpus.documents import document_ref
+
+            found, n = document_ref(s, doc)
+            doc = found.name
         rows = find_segments(s, codes=code or [], exact=exact, where=conditions, kind=kind,
                              coders=coder or [], doc=doc, text=text, uncoded=uncoded,
                              coded=coded)
+        if n is not None:
+            rows = [row for row in rows if row["segment"] == n]
         colours = code_colours(s)
         groups = code_groups(s, code or [], exact) if code and format_ else None
     if json_:
@@ -252,20 +261,27 @@ def _print_segments(rows: list[dict], colours: dict, words: str | None,
 
 @code_app.command("session", hidden=True)
 def code_session(
-    document: Annotated[str, typer.Argument(help="Document name (see `docs list`).")],
-    start: Annotated[int, typer.Option("--from", help="Segment to start at.")] = 1,
+    document: Annotated[str, typer.Argument(
+        help="Document name (see `docs list`); DOC:N starts at segment N.")],
+    start: Annotated[int | None, typer.Option("--from", help="Segment to start at.")] = None,
     coder: CoderOpt = None,
 ) -> None:
     """Code a document segment by segment, one key per decision (also `qualcode code DOC`).
 
-    Example: qualcode code entretien_01.txt --from 12
+    Example: qualcode code entretien_01.txt --from 12 (or qualcode code entretien_01.txt:12)
     """
     import sys
 
     from ..coding.interactive import CodingSession
     from ..coding.service import coder_label
+    from ..corpus.documents import document_ref
     from .common import database
     from .keys import read_key, read_line
+
+    with session() as s:
+        doc, n = document_ref(s, document)
+        document = doc.name
+    start = start or n or 1
 
     loop = CodingSession(database(create=False), document=document, coder=coder_label(coder),
                          out=console(), read_key=read_key, read_line=read_line,

@@ -168,6 +168,22 @@ def get_segment(session: Session, ref: str) -> tuple[Document, Segment]:
     return doc, seg
 
 
+def document_ref(session: Session, value: str) -> tuple[Document, int | None]:
+    """A document given as `DOC` or `DOC:N`: the document, and the segment number if any.
+
+    A name is tried whole first, since a document name may itself end in `:N`; the segment
+    number is checked against the document.
+    """
+    try:
+        return get_document(session, value), None
+    except NotFound:
+        name, sep, number = value.rpartition(":")
+        if not (sep and name and number.isdigit()):
+            raise
+    doc, seg = get_segment(session, value)
+    return doc, seg.n
+
+
 def list_documents(session: Session) -> list[dict[str, Any]]:
     counts = dict(session.execute(
         select(Segment.document_id, func.count()).group_by(Segment.document_id)).all())
