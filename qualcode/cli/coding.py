@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from .common import (
     CoderOpt,
+    ExcelOpt,
     JsonOpt,
     backup_before,
     console,
@@ -132,6 +133,7 @@ def code_export(
                                               help="Only this coder's codings.")] = None,
     spans: Annotated[bool, typer.Option(
         help="Always write start,end offsets (not only for partial codings).")] = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Export codings to a CSV that `code import` reads back.
 
@@ -140,7 +142,7 @@ def code_export(
     from ..coding.csvio import export_codings_csv
 
     with session() as s:
-        report = export_codings_csv(s, file, coder=coder, spans=spans)
+        report = export_codings_csv(s, file, coder=coder, spans=spans, excel=excel)
     where = "standard output" if report["file"] == "-" else str(file)
     info(f"Wrote {report['codings']} codings to {where}.")
 
@@ -172,6 +174,7 @@ def segments(
         "--format", "-f", help="md (quotable excerpts), docx or csv.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (stdout for md and csv when absent).")] = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Retrieve excerpts: by code, agent profile, kind, coder, document or words.
 
@@ -181,6 +184,10 @@ def segments(
 
     if format_ is not None and format_ not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if excel and format_ in (None, "csv"):
+        format_ = "csv"
+    elif excel:
+        raise typer.BadParameter("--excel writes CSV", param_hint=f"--format {format_}")
     if format_ == "docx" and output is None:
         raise typer.BadParameter("a .docx needs -o PATH", param_hint="--format docx")
     conditions = parse_where(where or [])
@@ -202,14 +209,14 @@ def segments(
         print_json(rows)
         return
     if format_ is not None:
-        _write_excerpts(rows, format_, output, list(conditions), groups)
+        _write_excerpts(rows, format_, output, list(conditions), groups, excel)
         return
     _print_segments(rows, colours, text, list(conditions))
     info(f"{len(rows)} segments")
 
 
 def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys: list[str],
-                    groups: Any) -> None:
+                    groups: Any, excel: bool = False) -> None:
     from ..coding.excerpts import profile_keys, render_csv, render_markdown, write_docx
     from ..errors import InvalidInput
 
@@ -218,7 +225,7 @@ def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys:
         write_docx(rows, output, keys=keys, groups=groups)
     else:
         content = (render_markdown(rows, keys=keys, groups=groups) if fmt == "md"
-                   else render_csv(rows))
+                   else render_csv(rows, excel=excel))
         if output is None:
             typer.echo(content, nl=False)
             return
