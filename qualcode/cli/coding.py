@@ -370,6 +370,65 @@ def memo_show(
     out.print(escape(memo["text"]))
 
 
+STATUS_ROWS = 15  # documents listed by name on the terminal; --json lists them all
+STATUS_NAMES = 8  # names listed inline (not coded, unused codes) before "and N more"
+
+
+def status(json_: JsonOpt = False) -> None:
+    """Where the coding stands, in one screen: documents coded and not, codings per coder,
+    codes never used, suggestions waiting for review.
+
+    Example: qualcode status
+    """
+    from ..coding.status import coding_status
+
+    with session() as s:
+        data = coding_status(s)
+    if json_:
+        print_json(data)
+        return
+    out, totals = console(), data["totals"]
+    docs = data["documents"]
+    coded = [d for d in docs if d["codings"]]
+    not_coded = [d["name"] for d in docs if not d["codings"]]
+    out.print(f"[bold]{totals['documents']} documents[/]: {len(coded)} coded, "
+              f"{len(not_coded)} not coded; {totals['coded_segments']} of "
+              f"{totals['to_code']} segments coded (interviewer turns left out), "
+              f"{totals['codings']} codings", soft_wrap=True)
+    from rich.table import Column, Table
+
+    table = Table(Column(no_wrap=True), Column(justify="right"), Column(justify="right"),
+                  Column(style="dim"), box=None, show_header=False, padding=(0, 1, 0, 2))
+    for d in coded[:STATUS_ROWS]:
+        table.add_row(escape(d["name"]), f"{d['coded']}/{d['to_code']} segments",
+                      f"{d['codings']} codings", escape(", ".join(d["coders"])))
+    if coded:
+        out.print(table)
+    if len(coded) > STATUS_ROWS:
+        out.print(f"  … and {len(coded) - STATUS_ROWS} more coded documents (--json lists all)")
+    if not_coded:
+        out.print(f"Not coded: {escape(_some(not_coded))}", soft_wrap=True)
+    coders = ", ".join(f"{c['name']} {c['codings']}" for c in data["coders"])
+    out.print(f"Codings per coder: {escape(coders or 'none yet')}", soft_wrap=True)
+    if data["unused_codes"]:
+        out.print(f"Codes never used ({len(data['unused_codes'])}): "
+                  f"{escape(_some(data['unused_codes']))}", soft_wrap=True)
+    pending = data["pending_suggestions"]
+    if pending["total"]:
+        per_code = [f"{r['code']} {r['count']}" for r in pending["codes"]]
+        out.print(f"Pending suggestions ({pending['total']}, `qualcode review`): "
+                  f"{escape(_some(per_code))}", soft_wrap=True)
+    else:
+        out.print("No pending suggestion.")
+
+
+def _some(names: list[str]) -> str:
+    """The first names, then how many more."""
+    shown = ", ".join(names[:STATUS_NAMES])
+    more = len(names) - STATUS_NAMES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def history(
     limit: Annotated[int, typer.Option("-n", "--limit", help="How many changes to show.")] = 20,
     json_: JsonOpt = False,
@@ -418,6 +477,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
     app.add_typer(code_app, name="code")
     app.command("segments")(segments)
+    app.command("status")(status)
     app.add_typer(memo_app, name="memo")
     app.command("history")(history)
     app.command("undo")(undo)
