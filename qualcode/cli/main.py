@@ -44,15 +44,25 @@ class QualcodeGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         from ..errors import QualcodeError
 
+        # the command's words, read before click consumes them: what Ctrl-C interrupted
+        words = [w for w in [*getattr(ctx, "_protected_args", []), *ctx.args][:2]
+                 if not w.startswith("-")]
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if os.environ.get("QUALCODE_DEBUG") == "1":
+                raise
+            # click would print "Aborted!" and exit 1: say what the interruption kept instead
+            err_console().print(f"Interrupted: {interrupted(words)}", markup=False,
+                                soft_wrap=True)
+            raise typer.Exit(130) from None
         except QualcodeError as exc:
             if os.environ.get("QUALCODE_DEBUG") == "1":
                 raise
             hint = f" ({exc.hint})" if exc.hint else ""
             err_console().print(f"Error: {exc.message}{hint}", markup=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
             if os.environ.get("QUALCODE_DEBUG") == "1" or _is_usage_error(exc):
@@ -110,6 +120,36 @@ class _NamedArgument(TyperArgument):
 
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
+
+
+# What Ctrl-C leaves behind, by command: every command writes in transactions, so the answer
+# is known in advance.
+NOTHING_IMPORTED = "nothing was imported; the corpus is as it was before the command"
+INTERRUPTED = {
+    "ingest": "the files ingested before it are saved (one transaction per file), the one "
+              "being read is not; run the same command again to finish (files already in "
+              "are skipped as unchanged)",
+    "suggest": "no suggestion of this run was stored (they are saved at its end); run "
+               "`qualcode suggest` again",
+    "review": "every decision made before it is saved",
+    "code session": "every decision made before it is saved",
+    "code import": NOTHING_IMPORTED,
+    "agents import": NOTHING_IMPORTED,
+    "codebook import": NOTHING_IMPORTED,
+    "import qdpx": NOTHING_IMPORTED,
+}
+
+
+def interrupted(words: list[str]) -> str:
+    """What was saved when Ctrl-C stopped the command ``words`` (its first words)."""
+    if words[:1] == ["code"] and words[1:] and words[1] not in ("apply", "remove", "import",
+                                                                "export"):
+        words = ["code", "session"]  # `qualcode code DOC`
+    for n in (2, 1):
+        said = INTERRUPTED.get(" ".join(words[:n]))
+        if said is not None:
+            return said
+    return "the change in progress was not saved; the corpus is as it was before it"
 
 
 def _db_first(args: list[str]) -> list[str]:
