@@ -91,6 +91,29 @@ def resolve_codebook(path: Path) -> tuple[Path, str | None]:
         "`qualcode codebook bundled` lists them")
 
 
+def resolve_demo_path(path: Path) -> tuple[Path, str | None]:
+    """The path to read for ``path``, and a note when it is the bundled demo corpus.
+
+    The README's commands (`qualcode ingest corpora/demo`, `agents import
+    corpora/demo/agents.csv`) name the demo corpus relative to a checkout; typed anywhere
+    else, a missing path with `corpora/demo` in it means the installed copy. An existing path
+    is always the user's, and a missing one that names nothing there is left to fail as usual.
+    """
+    if path.exists():
+        return path, None
+    parts = path.parts
+    for i in range(len(parts) - 1):
+        if (parts[i].casefold(), parts[i + 1].casefold()) != ("corpora", "demo"):
+            continue
+        corpus = demo_corpus()
+        target = corpus.joinpath(*parts[i + 2:]) if corpus is not None else None
+        if target is None or not target.exists():
+            return path, None
+        what = "folder" if target.is_dir() else "file"
+        return target, f"{path} is not a {what} here: using the bundled demo corpus: {target}"
+    return path, None
+
+
 def demo_material() -> tuple[Path, Path]:
     """The demo corpus folder and its codebook (guichet)."""
     corpus, codebook = demo_corpus(), codebooks().get(DEMO_CODEBOOK)

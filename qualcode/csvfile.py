@@ -6,9 +6,21 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from .errors import InvalidInput
 from .ingest.encoding import decode_bytes
+
+# `--excel`: what a French Excel opens by double-click, accents and columns right: UTF-8 with
+# a byte-order mark, `;` between cells (the comma is the decimal separator there).
+EXCEL_BOM = "\ufeff"
+
+
+def csv_writer(buf: io.StringIO, excel: bool = False) -> Any:
+    """A CSV writer on ``buf``: `,` by default, `;` after a byte-order mark for Excel."""
+    if excel:
+        buf.write(EXCEL_BOM)
+    return csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\n")
 
 
 def read_csv_rows(path: Path, *, columns_hint: str) -> list[tuple[int, list[str]]]:

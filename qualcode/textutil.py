@@ -24,6 +24,32 @@ def clean_person_name(name: str) -> str:
     return " ".join("".join(c for c in nfc if unicodedata.category(c) != "Cf").split())
 
 
+def closest_names(given: str, known: list[str], n: int = 3) -> list[str]:
+    """The known names closest to a mistyped one, case and accents aside (`dequalif` finds
+    `déqualification`): a name that starts with it, else one that looks like it."""
+    import difflib
+
+    wanted = norm_name(given)
+    if not wanted:
+        return []
+    by_key: dict[str, str] = {}
+    for name in known:
+        by_key.setdefault(norm_name(name), name)
+    starts = [name for key, name in by_key.items() if key.startswith(wanted)]
+    close = difflib.get_close_matches(wanted, list(by_key), n=n, cutoff=0.6)
+    out = list(dict.fromkeys([*starts[:n], *(by_key[k] for k in close)]))
+    return out[:n]
+
+
+def did_you_mean(given: str, known: list[str], then: str | None = None) -> str | None:
+    """A hint naming the closest known names, followed by ``then`` (the usual hint)."""
+    close = closest_names(given, known)
+    if not close:
+        return then
+    names = " or ".join(repr(name) for name in close)
+    return f"did you mean {names}?" + (f" {then}" if then else "")
+
+
 # Typographic apostrophes (’ ‘ ʼ) read as the one people type.
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 

@@ -78,6 +78,39 @@ def test_a_missing_path_that_names_nothing_lists_the_bundled_names(cli,
         "Error: no such file: autre.qdc (")
 
 
+def test_the_demo_corpus_by_its_checkout_path_from_anywhere(cli, elsewhere: Path) -> None:
+    demo = REPO / "corpora" / "demo"
+    result = cli.ok("ingest", "corpora/demo")
+    assert result.stderr.splitlines()[0] == (
+        f"corpora/demo is not a folder here: using the bundled demo corpus: {demo}")
+    assert len(cli.json("docs", "list")) == 8
+    agents = cli.ok("agents", "import", "corpora/demo/agents.csv")
+    assert agents.stderr.splitlines()[0] == (
+        "corpora/demo/agents.csv is not a file here: using the bundled demo corpus: "
+        f"{demo / 'agents.csv'}")
+    assert len(cli.json("agents", "list")) == 7
+
+
+def test_a_local_demo_folder_wins_and_a_missing_path_keeps_its_error(cli,
+                                                                     elsewhere: Path) -> None:
+    mine = elsewhere / "corpora" / "demo"
+    mine.mkdir(parents=True)
+    (mine / "entretien_local.txt").write_text("E : Bonjour.\n\nLéa : Bonjour.\n",
+                                             encoding="utf-8")
+    result = cli.ok("ingest", "corpora/demo")
+    assert "bundled" not in result.stderr
+    assert [d["name"] for d in cli.json("docs", "list")] == ["entretien_local.txt"]
+    # A file the bundled corpus does not have, or a path outside it: today's error.
+    for missing in ("corpora/demo/absent.csv", "terrain/agents.csv"):
+        failed = cli("agents", "import", missing)
+        assert failed.exit_code == 1 and "bundled" not in failed.stderr
+        assert len(failed.stderr.splitlines()) == 1
+    failed = cli("ingest", "corpora/demo/entretien_99.txt")
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines() == [
+        "Error: corpora/demo/entretien_99.txt: no such file or folder"]
+
+
 def test_nothing_bundled_found_says_where_it_looked(monkeypatch: pytest.MonkeyPatch,
                                                     tmp_path: Path) -> None:
     from qualcode.demo import find_demo_data
@@ -147,3 +180,12 @@ def test_a_non_editable_install_finds_its_material_by_name(tmp_path: Path) -> No
     assert imported.returncode == 0, imported.stderr
     assert imported.stderr.startswith("Using the bundled codebook 'guichet': " + str(share))
     assert (work / "qualcode.db").is_file()
+    # The README's session, typed outside a checkout: the installed demo corpus.
+    ingested = qualcode("ingest", "corpora/demo")
+    assert ingested.returncode == 0, ingested.stderr
+    assert ingested.stderr.startswith(
+        f"corpora/demo is not a folder here: using the bundled demo corpus: {share}")
+    agents = qualcode("agents", "import", "corpora/demo/agents.csv")
+    assert agents.returncode == 0, agents.stderr
+    assert str(share / "corpora" / "demo" / "agents.csv") in agents.stderr.splitlines()[0]
+    assert len(json.loads(qualcode("agents", "list", "--json").stdout)) == 7

@@ -33,3 +33,19 @@ def test_help_of_each_command_exits_0(cli):
         result = cli(*path, "--help")
         assert result.exit_code == 0, path
         assert "Usage:" in result.stdout
+
+
+def test_help_says_what_to_type_not_python_types(cli):
+    """`--code CODE`, `DOC:N`, `FILE`: never `<list[str]>` or `<str>`."""
+    import re
+
+    root = typer.main.get_command(app)
+    for path, _command in _commands(root):
+        out = cli(*path, "--help").stdout
+        assert not re.search(r"<(list|str|int|float|Path|tuple|bool|path)\b", out), (path, out)
+    apply = cli("code", "apply", "--help").stdout
+    assert "Usage: qualcode code apply [OPTIONS] {DOC:N} {CODE}..." in apply
+    assert "--coder CODER" in apply and "--span START:END" in apply
+    assert "{FILE}" in cli("code", "import", "--help").stdout
+    assert "--code CODE" in cli("segments", "--help").stdout
+    assert "{DOC[:N]}" in cli("docs", "show", "--help").stdout

@@ -151,3 +151,24 @@ def test_completion_imports_nothing_heavy(corpus, tmp_path: Path) -> None:
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[:2] == ["Entretien_02.txt", "entretien_01.txt"]
     assert json.loads(out[-1]) == []
+
+
+def test_the_interactive_coding_command_completes_document_names(corpus) -> None:
+    """`qualcode code DOC` has no subcommand word: its first word offers the subcommands
+    and the documents."""
+    assert bash(f"qualcode --db {corpus} code entr") == ["Entretien_02.txt",
+                                                         "entretien_01.txt"]
+    assert bash(f"qualcode --db {corpus} code ") == [
+        "apply", "remove", "import", "export", "Entretien_02.txt", "entretien_01.txt",
+        "notes_gare.md"]
+    assert bash(f"qualcode --db {corpus} code ap") == ["apply"]
+    assert bash(f"qualcode --db {corpus} code entretien_01.txt --coder a") == ["ana"]
+
+
+def test_memo_targets(corpus) -> None:
+    assert bash(f"qualcode --db {corpus} memo add ") == [
+        "project", "code:", "doc:", "segment:", "agent:"]
+    out = zsh(f"qualcode --db {corpus} memo add doc:no")
+    assert "notes_gare.md" in out and "entretien" not in out
+    out = zsh(f"qualcode --db {corpus} memo list segment:entretien_")
+    assert "segment\\\\:entretien_01.txt\\\\:" in out and "notes" not in out

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import JsonOpt, console, escape, session
+from .common import ExcelOpt, JsonOpt, console, escape, session
 
 if TYPE_CHECKING:
     from ..export.tables import Report
@@ -39,15 +39,20 @@ def _status(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool) -> None:
+def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool,
+          excel: bool = False) -> None:
     """Print or write a report in the chosen format; terminal tables by default."""
     from ..export.render import choose_format, write_report
 
     chosen = "json" if json_ else choose_format(fmt_name, output)
+    if excel and chosen in (None, "csv"):
+        chosen = "csv"  # --excel alone means CSV
+    elif excel:
+        raise typer.BadParameter("--excel writes CSV", param_hint=f"--format {chosen}")
     if chosen is None:
         _print_tables(report)
         return
-    text = write_report(report, chosen, output)
+    text = write_report(report, chosen, output, excel=excel)
     if text is not None:
         typer.echo(text, nl=False)
     else:
@@ -140,6 +145,7 @@ def cooccurrence(
         metavar="FILE",
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
     json_: JsonOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Code co-occurrence per unit, one table for (all) and one per value of --by.
 
@@ -157,7 +163,7 @@ def cooccurrence(
 
         for path in plot_heatmaps(result, plot):
             _status(f"Wrote {path}")
-    _emit(to_report(result), format_, output, json_)
+    _emit(to_report(result), format_, output, json_, excel)
 
 
 def crosstab(
@@ -176,6 +182,7 @@ def crosstab(
     format_: FormatOpt = None,
     output: OutputOpt = None,
     json_: JsonOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Codes x attribute values: segments and distinct agents per cell, with percentages.
 
@@ -194,7 +201,7 @@ def crosstab(
     with session() as s:
         result = crosstab_report(s, by=by, codes=split_codes(codes), rollup=rollup,
                                  coders=coder)
-    _emit(to_report(result, measure, percent), format_, output, json_)
+    _emit(to_report(result, measure, percent), format_, output, json_, excel)
 
 
 def agreement(
@@ -207,6 +214,7 @@ def agreement(
     format_: FormatOpt = None,
     output: OutputOpt = None,
     json_: JsonOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Agreement of two coders per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
 
@@ -219,7 +227,7 @@ def agreement(
     with session() as s:
         result = agreement_report(s, coders=list(coders or ()), codes=split_codes(codes),
                                   rollup=rollup)
-    _emit(to_report(result), format_, output, json_)
+    _emit(to_report(result), format_, output, json_, excel)
 
 
 def register(app: typer.Typer) -> None:

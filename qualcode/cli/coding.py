@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from .common import (
     CoderOpt,
+    ExcelOpt,
     JsonOpt,
     backup_before,
     console,
@@ -28,6 +29,16 @@ class CodeGroup(TyperGroup):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["session", *args]
         return super().resolve_command(ctx, args)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        # `qualcode code entr<Tab>`: the subcommands, then the documents `session` takes
+        # (its completer is attached only when the shell asks, see cli/main.py).
+        out = super().shell_complete(ctx, incomplete)
+        session = self.commands.get("session")
+        if session is not None and not incomplete.startswith("-"):
+            document = next(p for p in session.params if p.name == "document")
+            out += document.shell_complete(ctx, incomplete)
+        return out
 
 
 code_app = typer.Typer(
@@ -122,6 +133,7 @@ def code_export(
                                               help="Only this coder's codings.")] = None,
     spans: Annotated[bool, typer.Option(
         help="Always write start,end offsets (not only for partial codings).")] = False,
+    excel: ExcelOpt = False,
 ) -> None:
     """Export codings to a CSV that `code import` reads back.
 
@@ -130,7 +142,7 @@ def code_export(
     from ..coding.csvio import export_codings_csv
 
     with session() as s:
-        report = export_codings_csv(s, file, coder=coder, spans=spans)
+        report = export_codings_csv(s, file, coder=coder, spans=spans, excel=excel)
     where = "standard output" if report["file"] == "-" else str(file)
     info(f"Wrote {report['codings']} codings to {where}.")
 
@@ -150,7 +162,8 @@ def segments(
         help="interview, observation or document.")] = None,
     coder: Annotated[list[str] | None, typer.Option(
         "--coder", "-c", help="Only these coders' codings count (repeatable).")] = None,
-    doc: Annotated[str | None, typer.Option(help="Only this document.")] = None,
+    doc: Annotated[str | None, typer.Option(
+        help="Only this document (DOC:N: only that segment).")] = None,
     text: Annotated[str | None, typer.Option(
         help="Segments containing these words (case and accents ignored).")] = None,
     uncoded: Annotated[bool, typer.Option(
@@ -161,6 +174,7 @@ def segments(
         "--format", "-f", help="md (quotable excerpts), docx or csv.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (stdout for md and csv when absent).")] = None,
+    excel: ExcelOpt = False,
 ) -> None:
     """Retrieve excerpts: by code, agent profile, kind, coder, document or words.
 
@@ -170,27 +184,39 @@ def segments(
 
     if format_ is not None and format_ not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if excel and format_ in (None, "csv"):
+        format_ = "csv"
+    elif excel:
+        raise typer.BadParameter("--excel writes CSV", param_hint=f"--format {format_}")
     if format_ == "docx" and output is None:
         raise typer.BadParameter("a .docx needs -o PATH", param_hint="--format docx")
     conditions = parse_where(where or [])
     with session() as s:
+        n = None
+        if doc is not None:
+            from ..corpus.documents import document_ref
+
+            found, n = document_ref(s, doc)
+            doc = found.name
         rows = find_segments(s, codes=code or [], exact=exact, where=conditions, kind=kind,
                              coders=coder or [], doc=doc, text=text, uncoded=uncoded,
                              coded=coded)
+        if n is not None:
+            rows = [row for row in rows if row["segment"] == n]
         colours = code_colours(s)
         groups = code_groups(s, code or [], exact) if code and format_ else None
     if json_:
         print_json(rows)
         return
     if format_ is not None:
-        _write_excerpts(rows, format_, output, list(conditions), groups)
+        _write_excerpts(rows, format_, output, list(conditions), groups, excel)
         return
     _print_segments(rows, colours, text, list(conditions))
     info(f"{len(rows)} segments")
 
 
 def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys: list[str],
-                    groups: Any) -> None:
+                    groups: Any, excel: bool = False) -> None:
     from ..coding.excerpts import profile_keys, render_csv, render_markdown, write_docx
     from ..errors import InvalidInput
 
@@ -199,7 +225,7 @@ def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys:
         write_docx(rows, output, keys=keys, groups=groups)
     else:
         content = (render_markdown(rows, keys=keys, groups=groups) if fmt == "md"
-                   else render_csv(rows))
+                   else render_csv(rows, excel=excel))
         if output is None:
             typer.echo(content, nl=False)
             return
@@ -242,20 +268,27 @@ def _print_segments(rows: list[dict], colours: dict, words: str | None,
 
 @code_app.command("session", hidden=True)
 def code_session(
-    document: Annotated[str, typer.Argument(help="Document name (see `docs list`).")],
-    start: Annotated[int, typer.Option("--from", help="Segment to start at.")] = 1,
+    document: Annotated[str, typer.Argument(
+        help="Document name (see `docs list`); DOC:N starts at segment N.")],
+    start: Annotated[int | None, typer.Option("--from", help="Segment to start at.")] = None,
     coder: CoderOpt = None,
 ) -> None:
     """Code a document segment by segment, one key per decision (also `qualcode code DOC`).
 
-    Example: qualcode code entretien_01.txt --from 12
+    Example: qualcode code entretien_01.txt --from 12 (or qualcode code entretien_01.txt:12)
     """
     import sys
 
     from ..coding.interactive import CodingSession
     from ..coding.service import coder_label
+    from ..corpus.documents import document_ref
     from .common import database
     from .keys import read_key, read_line
+
+    with session() as s:
+        doc, n = document_ref(s, document)
+        document = doc.name
+    start = start or n or 1
 
     loop = CodingSession(database(create=False), document=document, coder=coder_label(coder),
                          out=console(), read_key=read_key, read_line=read_line,
@@ -335,6 +368,65 @@ def memo_show(
     out.print(f"[bold]Memo {memo['id']}[/] on {escape(memo['target'])}{title}")
     out.print(f"{escape(memo['coder'])}, {memo['created_at'].replace('T', ' ')}")
     out.print(escape(memo["text"]))
+
+
+STATUS_ROWS = 15  # documents listed by name on the terminal; --json lists them all
+STATUS_NAMES = 8  # names listed inline (not coded, unused codes) before "and N more"
+
+
+def status(json_: JsonOpt = False) -> None:
+    """Where the coding stands, in one screen: documents coded and not, codings per coder,
+    codes never used, suggestions waiting for review.
+
+    Example: qualcode status
+    """
+    from ..coding.status import coding_status
+
+    with session() as s:
+        data = coding_status(s)
+    if json_:
+        print_json(data)
+        return
+    out, totals = console(), data["totals"]
+    docs = data["documents"]
+    coded = [d for d in docs if d["codings"]]
+    not_coded = [d["name"] for d in docs if not d["codings"]]
+    out.print(f"[bold]{totals['documents']} documents[/]: {len(coded)} coded, "
+              f"{len(not_coded)} not coded; {totals['coded_segments']} of "
+              f"{totals['to_code']} segments coded (interviewer turns left out), "
+              f"{totals['codings']} codings", soft_wrap=True)
+    from rich.table import Column, Table
+
+    table = Table(Column(no_wrap=True), Column(justify="right"), Column(justify="right"),
+                  Column(style="dim"), box=None, show_header=False, padding=(0, 1, 0, 2))
+    for d in coded[:STATUS_ROWS]:
+        table.add_row(escape(d["name"]), f"{d['coded']}/{d['to_code']} segments",
+                      f"{d['codings']} codings", escape(", ".join(d["coders"])))
+    if coded:
+        out.print(table)
+    if len(coded) > STATUS_ROWS:
+        out.print(f"  … and {len(coded) - STATUS_ROWS} more coded documents (--json lists all)")
+    if not_coded:
+        out.print(f"Not coded: {escape(_some(not_coded))}", soft_wrap=True)
+    coders = ", ".join(f"{c['name']} {c['codings']}" for c in data["coders"])
+    out.print(f"Codings per coder: {escape(coders or 'none yet')}", soft_wrap=True)
+    if data["unused_codes"]:
+        out.print(f"Codes never used ({len(data['unused_codes'])}): "
+                  f"{escape(_some(data['unused_codes']))}", soft_wrap=True)
+    pending = data["pending_suggestions"]
+    if pending["total"]:
+        per_code = [f"{r['code']} {r['count']}" for r in pending["codes"]]
+        out.print(f"Pending suggestions ({pending['total']}, `qualcode review`): "
+                  f"{escape(_some(per_code))}", soft_wrap=True)
+    else:
+        out.print("No pending suggestion.")
+
+
+def _some(names: list[str]) -> str:
+    """The first names, then how many more."""
+    shown = ", ".join(names[:STATUS_NAMES])
+    more = len(names) - STATUS_NAMES
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def history(
@@ -424,6 +516,7 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
     app.add_typer(code_app, name="code")
     app.command("segments")(segments)
+    app.command("status")(status)
     app.add_typer(memo_app, name="memo")
     app.command("history")(history)
     app.command("undo")(undo)

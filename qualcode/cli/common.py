@@ -30,6 +30,8 @@ class State:
 STATE = State()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+ExcelOpt = Annotated[bool, typer.Option(
+    "--excel", help="CSV for a French Excel: UTF-8 with a byte-order mark, `;` separators.")]
 CoderOpt = Annotated[
     str | None,
     typer.Option("--coder", "-c", help="Coder name (default: $QUALCODE_CODER or your user name)."),

@@ -55,17 +55,21 @@ def docs_list(json_: JsonOpt = False) -> None:
 
 @docs_app.command("show")
 def docs_show(
-    document: Annotated[str, typer.Argument(help="Document name (see `docs list`).")],
+    document: Annotated[str, typer.Argument(
+        help="Document name (see `docs list`), or DOC:N for segment N alone.")],
     json_: JsonOpt = False,
 ) -> None:
     """Show a document segment by segment, with speakers, agents and codes.
 
-    Example: qualcode docs show entretien_01.txt
+    Example: qualcode docs show entretien_01.txt (or entretien_01.txt:5 for one segment)
     """
-    from ..corpus.documents import show_document
+    from ..corpus.documents import document_ref, show_document
 
     with session() as s:
-        data = show_document(s, document)
+        doc, n = document_ref(s, document)
+        data = show_document(s, doc.name)
+    if n is not None:  # DOC:N: that segment, with the document's heading
+        data["segments"] = [seg for seg in data["segments"] if seg["n"] == n]
     if json_:
         print_json(data)
         return
@@ -122,8 +126,12 @@ def agents_import(
 
     Example: qualcode agents import corpora/demo/agents.csv
     """
+    from ..bundled import resolve_demo_path
     from ..corpus.agents import import_agents
 
+    file, note = resolve_demo_path(file)
+    if note:
+        info(note)
     with session(write=True, create=True) as s:
         result = import_agents(s, file)
     if json_:

@@ -38,9 +38,11 @@ def ingest(
 
     Example: qualcode ingest entretiens/ notes_terrain.md --interviewer Sociologue
     """
+    from ..bundled import resolve_demo_path
     from ..corpus.ingest import collect_files, ingest_paths
     from .common import database
 
+    paths = [_say_note(*resolve_demo_path(path)) for path in paths]
     batch = collect_files(paths)
     for note in batch.notes:
         info(note)
@@ -55,6 +57,12 @@ def ingest(
     _report(results, json_=json_)  # errors and warnings on stderr in both modes
     if any(r.status == "error" for r in results):
         raise typer.Exit(1)
+
+
+def _say_note(path: Path, note: str | None) -> Path:
+    if note:
+        info(note)
+    return path
 
 
 def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from . import admin, analysis, codebook, coding, corpus, demo, ingest, refi, suggest, team
 from .common import STATE, err_console, safe_streams
@@ -22,6 +22,10 @@ class QualcodeGroup(TyperGroup):
     Unexpected errors also become one line (set QUALCODE_DEBUG=1 for the traceback): a
     traceback's locals could print participants' words into a terminal or a log.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_metavars(self)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str,
                                complete_var: str | None = None) -> None:
@@ -40,8 +44,18 @@ class QualcodeGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         from ..errors import QualcodeError, describe_unexpected, one_line
 
+        # the command's words, read before click consumes them: what Ctrl-C interrupted
+        words = [w for w in [*getattr(ctx, "_protected_args", []), *ctx.args][:2]
+                 if not w.startswith("-")]
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if os.environ.get("QUALCODE_DEBUG") == "1":
+                raise
+            # click would print "Aborted!" and exit 1: say what the interruption kept instead
+            err_console().print(f"Interrupted: {interrupted(words)}", markup=False,
+                                soft_wrap=True)
+            raise typer.Exit(130) from None
         except QualcodeError as exc:
             if os.environ.get("QUALCODE_DEBUG") == "1":
                 raise
@@ -49,7 +63,7 @@ class QualcodeGroup(TyperGroup):
             err_console().print(one_line(f"Error: {exc.message}{hint}"), markup=False,
                                 soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
             if os.environ.get("QUALCODE_DEBUG") == "1" or _is_usage_error(exc):
@@ -64,6 +78,80 @@ class QualcodeGroup(TyperGroup):
                 "(nothing was saved by this command; set QUALCODE_DEBUG=1 to see the traceback "
                 "and report it)", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
+
+
+# --- help metavars ----------------------------------------------------------------------------
+# Typer labels a value by its Python type (`--code <list[str]>`, `ref <str>`); a researcher
+# needs to know what to type: a code name, a document, a segment DOC:N, a file.
+METAVARS = {
+    "agent": "AGENT", "code": "CODE", "codes": "CODE", "coder": "CODER", "colour": "COLOUR",
+    "count": "N", "description": "TEXT", "doc": "DOC", "document": "DOC", "documents": "DOC",
+    "encoding": "ENCODING", "file": "FILE", "folder": "FOLDER", "format_": "FORMAT",
+    "from_": "DB", "interviewer": "LABEL", "keyword": "WORD", "kind": "KIND", "limit": "N",
+    "match": "WORDS", "min_score": "SCORE", "name": "CODE", "new": "FILE", "old": "FILE",
+    "output": "FILE", "parent": "CODE", "ref": "DOC:N", "retrain_every": "N", "source": "CODE",
+    "span": "START:END", "start": "N", "target": "CODE", "text": "WORDS", "title": "TEXT",
+    "to": "DB", "where": "KEY=VALUE",
+}
+METAVARS_OF = {  # (command path, parameter) where the name alone says something else
+    ("docs show", "document"): "DOC[:N]",
+    ("agents show", "name"): "AGENT",
+    ("codebook rename", "old"): "CODE",
+    ("codebook rename", "new"): "CODE",
+    ("memo add", "target"): "TARGET",
+    ("memo list", "target"): "TARGET",
+    ("memo add", "text"): "TEXT",
+}
+
+
+def name_metavars(group: Any, path: tuple[str, ...] = ()) -> None:
+    """Give every value parameter in the tree of ``group`` a metavar saying what to type."""
+    for name, command in getattr(group, "commands", {}).items():
+        where = (*path, name)
+        name_metavars(command, where)
+        for param in getattr(command, "params", []):
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = METAVARS_OF.get((" ".join(where), param.name)) or \
+                    METAVARS.get(param.name)
+            if isinstance(param, TyperArgument) and param.metavar is not None:
+                param.__class__ = _NamedArgument
+
+
+class _NamedArgument(TyperArgument):
+    """An argument whose metavar says what it is: no `<str>` type label after it."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+# What Ctrl-C leaves behind, by command: every command writes in transactions, so the answer
+# is known in advance.
+NOTHING_IMPORTED = "nothing was imported; the corpus is as it was before the command"
+INTERRUPTED = {
+    "ingest": "the files ingested before it are saved (one transaction per file), the one "
+              "being read is not; run the same command again to finish (files already in "
+              "are skipped as unchanged)",
+    "suggest": "no suggestion of this run was stored (they are saved at its end); run "
+               "`qualcode suggest` again",
+    "review": "every decision made before it is saved",
+    "code session": "every decision made before it is saved",
+    "code import": NOTHING_IMPORTED,
+    "agents import": NOTHING_IMPORTED,
+    "codebook import": NOTHING_IMPORTED,
+    "import qdpx": NOTHING_IMPORTED,
+}
+
+
+def interrupted(words: list[str]) -> str:
+    """What was saved when Ctrl-C stopped the command ``words`` (its first words)."""
+    if words[:1] == ["code"] and words[1:] and words[1] not in ("apply", "remove", "import",
+                                                                "export"):
+        words = ["code", "session"]  # `qualcode code DOC`
+    for n in (2, 1):
+        said = INTERRUPTED.get(" ".join(words[:n]))
+        if said is not None:
+            return said
+    return "the change in progress was not saved; the corpus is as it was before it"
 
 
 def _db_first(args: list[str]) -> list[str]:
@@ -191,7 +279,12 @@ COMPLETED: dict[tuple[str, str], str] = {
     ("agreement", "coders"): "coders",
     ("*", "coder"): "coders",
     ("agents show", "name"): "agents",
+    ("memo add", "target"): "targets",
+    ("memo list", "target"): "targets",
 }
+
+# Memo targets: the kind first, then the names of that kind (segment:DOC: then its number).
+_TARGETS = {"code": "codes", "doc": "documents", "segment": "documents", "agent": "agents"}
 
 
 def corpus_values(ctx: Any, what: str, *params: str) -> list[str]:
@@ -256,6 +349,12 @@ def completer(what: str) -> Callable[[Any, Any, str], list[str]]:
             values = [f"{k}=" for k in corpus_values(ctx, "keys")]
         elif what == "refs":  # DOC:N
             values = [f"{d}:" for d in corpus_values(ctx, "documents")]
+        elif what == "targets" and incomplete.split(":", 1)[0] in _TARGETS:
+            kind = incomplete.split(":", 1)[0]
+            end = ":" if kind == "segment" else ""
+            values = [f"{kind}:{v}{end}" for v in corpus_values(ctx, _TARGETS[kind])]
+        elif what == "targets":
+            values = ["project", *(f"{kind}:" for kind in _TARGETS)]
         else:
             values = corpus_values(ctx, what)
         prefix = _folded(incomplete)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from ..errors import UNKNOWN_CODE_HINT, NotFound
 from ..models import Code
-from ..textutil import norm_name
+from ..textutil import did_you_mean, norm_name
 
 
 def code_key(name: str) -> str:
@@ -28,7 +28,8 @@ def get_code(session: Session, name: str) -> Code:
     matches = [c for c in session.scalars(select(Code)) if norm_name(c.name) == wanted]
     if len(matches) == 1:
         return matches[0]
-    raise NotFound(f"unknown code {name!r}", UNKNOWN_CODE_HINT)
+    known = list(session.scalars(select(Code.name).order_by(Code.position, Code.id)))
+    raise NotFound(f"unknown code {name!r}", did_you_mean(name, known, UNKNOWN_CODE_HINT))
 
 
 def children_map(session: Session) -> dict[int | None, list[int]]:

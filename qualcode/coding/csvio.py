@@ -8,7 +8,6 @@ change, so `qualcode undo` takes it back at once.
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from bisect import bisect_right
@@ -22,7 +21,7 @@ from sqlmodel import Session
 from ..audit import audited
 from ..codebook.lookup import code_key
 from ..corpus.coders import get_or_create_coder
-from ..csvfile import read_csv_rows
+from ..csvfile import csv_writer, read_csv_rows
 from ..errors import InvalidInput
 from ..models import Code, Coder, Coding, Document, Segment
 from ..textutil import clean_person_name, norm_name
@@ -219,9 +218,11 @@ def import_codings_csv(
 
 def export_codings_csv(
     session: Session, path: Path | str, *, coder: str | None = None, spans: bool = False,
+    excel: bool = False,
 ) -> dict[str, Any]:
     """Write one row per coding; `start,end` columns appear when a coding is not a whole
-    segment (or always with ``spans``). Formula-like cells are neutralised."""
+    segment (or always with ``spans``). Formula-like cells are neutralised. ``excel``: UTF-8
+    with a byte-order mark and `;` separators (`code import` reads it back)."""
     from ..corpus.coders import get_coder
 
     stmt = (select(Document.name, Segment.n, Segment.start, Segment.end, Coding.start,
@@ -238,7 +239,7 @@ def export_codings_csv(
     header = (["document", "segment", "start", "end", "code", "coder"] if with_spans
               else ["document", "segment", "code", "coder"])
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, excel)
     writer.writerow(header)
     for doc, seg_n, ss, se, cs, ce, code, coder_name in records:
         whole = seg_n is not None and (cs, ce) == (ss, se)

@@ -7,11 +7,11 @@ coded, so a quotation in a thesis can be traced back.
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Any
 
+from ..csvfile import csv_writer
 from ..textutil import norm_name
 from .csvio import neutralise
 
@@ -106,13 +106,14 @@ def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str
         raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
 
 
-def render_csv(rows: list[Row]) -> str:
+def render_csv(rows: list[Row], excel: bool = False) -> str:
     """One line per segment: document, segment, speaker, agents, one column per profile
-    attribute (values of several agents joined by `; `), codes, text."""
+    attribute (values of several agents joined by `; `), codes, text; ``excel``: UTF-8 with
+    a byte-order mark and `;` separators."""
     keys = sorted({k for r in rows for p in r["profiles"].values() for k in p},
                   key=str.casefold)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, excel)
     writer.writerow(["document", "segment", "speaker", "agents", *keys, "codes", "text"])
     for r in rows:
         values = ["; ".join(sorted({p[k] for p in r["profiles"].values() if p.get(k)}))

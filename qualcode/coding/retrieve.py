@@ -28,7 +28,7 @@ from ..models import (
     DocumentAgent,
     Segment,
 )
-from ..textutil import fold, norm_name
+from ..textutil import did_you_mean, fold, norm_name
 
 
 def parse_where(items: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -152,15 +152,15 @@ def find_segments(
         known_keys = {norm_name(k) for k in known}
         for given, value in (where or {}).items():
             if norm_name(given) not in known_keys:
-                raise NotFound(f"no agent has an attribute {given!r}",
-                               "known attributes: " + (", ".join(known) or
-                                                       "none (run `qualcode agents import`)"))
+                raise NotFound(f"no agent has an attribute {given!r}", did_you_mean(
+                    given, known, "known attributes: " + (
+                        ", ".join(known) or "none (run `qualcode agents import`)")))
             # a mistyped value would silently list nothing
             values = sorted({v for a in attrs.values() for k, v in a.items()
                              if norm_name(k) == norm_name(given)}, key=str.casefold)
             if norm_name(value) not in {norm_name(v) for v in values}:
-                raise NotFound(f"no agent has {given} = {value!r}",
-                               f"values of {given}: " + ", ".join(values))
+                raise NotFound(f"no agent has {given} = {value!r}", did_you_mean(
+                    value, values, f"values of {given}: " + ", ".join(values)))
         for agent_id, values in attrs.items():
             folded = {norm_name(k): norm_name(v) for k, v in values.items()}
             if all(folded.get(k) == v for k, v in conditions.items()):

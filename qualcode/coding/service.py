@@ -117,6 +117,17 @@ def _span_in_segment(seg_text: str, span: str | None, match: str | None) -> tupl
     return 0, len(seg_text), ""
 
 
+def _unquoted_code(session: Session, words: list[str]) -> str | None:
+    """The code that ``words`` (or their first few) name once joined: the shell split
+    `perte de sens` typed without quotes into three code names."""
+    for end in range(len(words), 1, -1):
+        try:
+            return get_code(session, " ".join(words[:end])).name
+        except NotFound:
+            continue
+    return None
+
+
 def apply_codes(
     session: Session,
     *,
@@ -135,8 +146,15 @@ def apply_codes(
         raise InvalidInput("no code given", "name at least one code")
     doc, seg = get_segment(session, ref)
     code_objs: list[Code] = []
-    for name in codes:
-        code = get_code(session, name)
+    for i, name in enumerate(codes):
+        try:
+            code = get_code(session, name)
+        except NotFound as exc:
+            joined = _unquoted_code(session, codes[i:])
+            if joined is None:
+                raise
+            raise NotFound(exc.message, f'a code name with spaces needs quotes: "{joined}"') \
+                from None
         check_codable(code)
         if code not in code_objs:
             code_objs.append(code)

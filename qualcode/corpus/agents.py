@@ -17,7 +17,7 @@ from sqlmodel import Session
 from ..csvfile import read_csv_rows
 from ..errors import InvalidInput, NotFound
 from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
-from ..textutil import clean_person_name, norm_name
+from ..textutil import clean_person_name, did_you_mean, norm_name
 
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
 
@@ -25,7 +25,9 @@ NAME_COLUMNS = ("name", "nom", "agent", "participant")
 def get_agent(session: Session, name: str) -> Agent:
     agent = session.scalar(select(Agent).where(Agent.norm_name == norm_name(name)))
     if agent is None:
-        raise NotFound(f"unknown agent {name!r}", "see `qualcode agents list`")
+        names = list(session.scalars(select(Agent.name).order_by(Agent.name)))
+        raise NotFound(f"unknown agent {name!r}",
+                       did_you_mean(name, names, "see `qualcode agents list`"))
     return agent
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from ..errors import NotFound
 from ..models import Coder
-from ..textutil import clean_person_name
+from ..textutil import clean_person_name, did_you_mean
 
 
 def default_coder() -> str:
@@ -38,6 +38,7 @@ def get_coder(session: Session, name: str) -> Coder:
     name = clean_person_name(name)
     coder = session.scalar(select(Coder).where(Coder.name == name))
     if coder is None:
-        known = ", ".join(session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"
-        raise NotFound(f"unknown coder {name!r}", f"coders in this corpus: {known}")
+        names = list(session.scalars(select(Coder.name).order_by(Coder.name)))
+        raise NotFound(f"unknown coder {name!r}", did_you_mean(
+            name, names, f"coders in this corpus: {', '.join(names) or 'none yet'}"))
     return coder

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
 from ..models import Agent, Coding, Document, DocumentAgent, Segment
-from ..textutil import count_words, norm_name, sha256_text
+from ..textutil import closest_names, count_words, norm_name, sha256_text
 
 KINDS = ("interview", "observation", "document")
 
@@ -133,7 +133,14 @@ def get_document(session: Session, name: str) -> Document:
              if norm_name(d.name.rsplit(".", 1)[0]) == wanted]
     if len(stems) == 1:
         return stems[0]
-    raise NotFound(f"unknown document {name!r}", UNKNOWN_DOC_HINT)
+    names = list(session.scalars(select(Document.name).order_by(Document.name)))
+    # `entretien_1` finds `entretien_01.txt` through its stem
+    stems_of = {n.rsplit(".", 1)[0]: n for n in names}
+    close = [stems_of.get(n, n) for n in closest_names(name, [*names, *stems_of])]
+    hint = UNKNOWN_DOC_HINT
+    if close:
+        hint = f"did you mean {' or '.join(map(repr, dict.fromkeys(close)))}? {hint}"
+    raise NotFound(f"unknown document {name!r}", hint)
 
 
 def segments_of(session: Session, document_id: int) -> list[Segment]:
@@ -159,6 +166,22 @@ def get_segment(session: Session, ref: str) -> tuple[Document, Segment]:
         raise NotFound(f"document {doc.name!r} has no segment {n} (it has {count})",
                        f"see `qualcode docs show {doc.name}`")
     return doc, seg
+
+
+def document_ref(session: Session, value: str) -> tuple[Document, int | None]:
+    """A document given as `DOC` or `DOC:N`: the document, and the segment number if any.
+
+    A name is tried whole first, since a document name may itself end in `:N`; the segment
+    number is checked against the document.
+    """
+    try:
+        return get_document(session, value), None
+    except NotFound:
+        name, sep, number = value.rpartition(":")
+        if not (sep and name and number.isdigit()):
+            raise
+    doc, seg = get_segment(session, value)
+    return doc, seg.n
 
 
 def list_documents(session: Session) -> list[dict[str, Any]]:

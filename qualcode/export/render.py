@@ -11,13 +11,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+from ..csvfile import EXCEL_BOM, csv_writer
 from ..errors import InvalidInput
 from .tables import INT, PCT, RATIO, TEXT, Report, fmt
 
@@ -36,15 +36,24 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(report: Report) -> str:
+def to_csv(report: Report, excel: bool = False) -> str:
+    """The tidy table; ``excel``: UTF-8 with a byte-order mark, `;` separators and decimal
+    commas, as a French Excel reads numbers."""
     buf = io.StringIO()
     if not report.records:
-        return ""
-    writer = csv.DictWriter(buf, fieldnames=list(report.records[0]), lineterminator="\n")
-    writer.writeheader()
+        return EXCEL_BOM if excel else ""
+    writer = csv_writer(buf, excel)
+    writer.writerow(list(report.records[0]))
     for record in report.records:
-        writer.writerow({k: "" if v is None else safe_cell(v) for k, v in record.items()})
+        writer.writerow(["" if v is None else _excel_number(v) if excel else safe_cell(v)
+                         for v in record.values()])
     return buf.getvalue()
+
+
+def _excel_number(value: Any) -> Any:
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return safe_cell(value)
 
 
 def _md_cell(text: str) -> str:
@@ -196,14 +205,16 @@ def choose_format(fmt_name: str | None, path: Path | None) -> str | None:
 RENDERERS = {"csv": to_csv, "md": to_markdown, "tex": to_latex, "json": to_json}
 
 
-def write_report(report: Report, fmt_name: str, path: Path | None) -> str | None:
-    """Write ``report`` to ``path``, or return its text for stdout (xlsx needs a path)."""
+def write_report(report: Report, fmt_name: str, path: Path | None,
+                 excel: bool = False) -> str | None:
+    """Write ``report`` to ``path``, or return its text for stdout (xlsx needs a path);
+    ``excel`` is the csv for a French Excel."""
     if fmt_name == "xlsx":
         if path is None:
             raise InvalidInput("xlsx needs an output file", "pass -o tables.xlsx")
         write_xlsx(report, path)
         return None
-    text = RENDERERS[fmt_name](report)
+    text = to_csv(report, excel=True) if excel else RENDERERS[fmt_name](report)
     if path is None:
         return text
     try:
