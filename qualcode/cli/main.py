@@ -91,7 +91,7 @@ METAVARS = {
     "match": "WORDS", "min_score": "SCORE", "name": "CODE", "new": "FILE", "old": "FILE",
     "output": "FILE", "parent": "CODE", "ref": "DOC:N", "retrain_every": "N", "source": "CODE",
     "span": "START:END", "start": "N", "target": "CODE", "text": "WORDS", "title": "TEXT",
-    "to": "DB", "where": "KEY=VALUE",
+    "to": "DB", "where": "KEY=VALUE", "entry": "ID",
 }
 METAVARS_OF = {  # (command path, parameter) where the name alone says something else
     ("docs show", "document"): "DOC[:N]",
