@@ -52,7 +52,7 @@ def test_an_import_says_nothing_was_imported(cli, make_doc, tmp_path: Path,
         "Interrupted: nothing was imported; the corpus is as it was before the command"]
 
 
-def test_suggest_says_nothing_was_stored(cli, make_doc,
+def test_suggest_says_what_was_stored(cli, make_doc,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import qualcode.suggest.service as service
 
@@ -61,8 +61,8 @@ def test_suggest_says_nothing_was_stored(cli, make_doc,
     result = cli("suggest")
     assert result.exit_code == 130
     assert result.stderr.splitlines() == [
-        "Interrupted: no suggestion of this run was stored (they are saved at its end); run "
-        "`qualcode suggest` again"]
+        "Interrupted: the analyses and suggestions of the chunks already done were stored, no "
+        "coding ever; run `qualcode suggest` again to finish"]
 
 
 def test_the_interactive_session_keeps_its_decisions(cli, make_doc,

@@ -167,3 +167,29 @@ def test_propose_cli_approves_with_one_key(nlp, cli, db, make_doc):
     assert "1 keyword approved" in result.stderr
     with db.session() as s:
         assert "pénurie" in s.scalar(select(Code.keywords).where(Code.id == code))
+
+
+def test_a_colleague_can_code_while_suggest_runs(nlp, db, make_doc):
+    """`suggest` reads in one transaction and writes in short ones: a coding applied by
+    someone else while it analyses is saved at once (it used to wait for the whole run),
+    and the run still stores its suggestions."""
+    from qualcode.coding.service import apply_codes
+
+    add_code(db, "humiliation", ["humilier"])
+    make_doc("a", [(None, "On se fait humilier au guichet.")], kind="observation")
+    make_doc("b", [(None, "Le chef nous humilie devant tout le monde."),
+                   (None, "Il fait beau.")], kind="observation")
+    saved = []
+
+    def meanwhile(done, total):
+        if done and not saved:
+            with db.session(write=True) as w:
+                saved.append(apply_codes(w, ref="b:2", codes=["humiliation"], coder="gina"))
+
+    with db.session() as s:
+        rows = suggest(s, db=db, progress=meanwhile)
+    assert saved
+    with db.session() as s:
+        coded = s.scalar(select(Coding.id).join(Coder).where(Coder.name == "gina"))
+        assert coded is not None
+    assert {(r["document"], r["segment"]) for r in rows} >= {("a", 1), ("b", 1)}

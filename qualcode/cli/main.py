@@ -131,8 +131,8 @@ INTERRUPTED = {
     "ingest": "the files ingested before it are saved (one transaction per file), the one "
               "being read is not; run the same command again to finish (files already in "
               "are skipped as unchanged)",
-    "suggest": "no suggestion of this run was stored (they are saved at its end); run "
-               "`qualcode suggest` again",
+    "suggest": "the analyses and suggestions of the chunks already done were stored, no "
+               "coding ever; run `qualcode suggest` again to finish",
     "review": "every decision made before it is saved",
     "code session": "every decision made before it is saved",
     "code import": NOTHING_IMPORTED,

@@ -50,10 +50,15 @@ def suggest(
 
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     stats: dict[str, Any] = {}
-    with session(write=True) as s, _progress(json_) as progress:
+    from .common import database
+
+    db = database(create=False)
+    # Read in one transaction, write in short ones: a colleague's `code apply` never waits
+    # for the whole run (a long suggest used to hold the write lock from start to end).
+    with db.session() as s, _progress(json_) as progress:
         rows = run(s, documents=documents or None, codes=code or None, min_score=threshold,
                    include_interviewer=interviewer, progress=progress, stats=stats,
-                   evidence_rows=json_)
+                   evidence_rows=json_, db=db)
     if json_:
         print_json(rows)
         return

@@ -188,6 +188,8 @@ class AnalysisStore:
         self.nlp_factory = nlp_factory or pipeline.get_nlp
         self.parsed = 0
         self.read = 0
+        # where new analyses go: the session's transaction, or a callable of its own
+        self.writer: Callable[[list[dict[str, Any]]], None] | None = None
         self.memo: dict[str, Analysis] = {}
 
     def _load(self, hashes: Sequence[str], model: str) -> dict[str, Analysis]:
@@ -237,7 +239,10 @@ class AnalysisStore:
                 self.parsed += 1
                 if progress is not None:
                     progress(1)
-            self.session.execute(AnalysisCache.__table__.insert(), rows)
+            if self.writer is not None:
+                self.writer(rows)
+            else:
+                self.session.execute(AnalysisCache.__table__.insert(), rows)
         if keep:
             memo.update(found)
         return [found[h] for h in hashes]

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from ..codebook.lookup import descendants, get_code
 from ..corpus.documents import get_document
+from ..db import Database
 from ..errors import QualcodeError
 from ..models import Segment, Suggestion
 from . import keywords as kwmod
@@ -180,6 +181,7 @@ def suggest(
     stats: dict[str, Any] | None = None,
     refresh_only: bool = False,
     evidence_rows: bool = True,
+    db: Database | None = None,
 ) -> list[dict[str, Any]]:
     """Compute and store the suggestions scoring at least ``min_score``; returns them, the
     most likely first within each segment (with their evidence unless not
@@ -194,10 +196,18 @@ def suggest(
     (decided ones stay; ``stats["interviewer_removed"]`` counts them). No coding is ever
     created. ``refresh_only`` rescores the pending suggestions and adds or removes none (the
     review loop's retraining).
+
+    Everything happens in ``session``'s transaction, unless ``db`` is given: then
+    ``session`` only reads, and the writes go to ``db`` in short write transactions (the
+    analyses of each batch of parsed texts, the suggestions of each chunk of segments, each
+    all or nothing), so that other coders never wait long for a long run; a suggestion
+    decided by someone meanwhile keeps its decision.
     """
     if not 0.0 <= min_score <= 1.0:
         raise QualcodeError(f"--min-score must lie between 0 and 1, not {min_score}")
     store = store or AnalysisStore(session)
+    if db is not None:
+        store.writer = _cache_writer(db)
     doc_ids = None
     if documents:
         doc_ids = [get_document(session, name).id for name in documents]
@@ -229,10 +239,16 @@ def suggest(
     wanted_cols = np.zeros(len(infos), bool)
     wanted_cols[[col[cid] for cid in wanted]] = True
     out: list[dict[str, Any]] = []
-    table = Suggestion.__table__
     for lo in range(0, len(scope), CHUNK):
         chunk = scope[lo:lo + CHUNK]
-        analyses = store.get_many([r.text for r in chunk], [r.text_hash for r in chunk])
+        if db is not None:  # a fresh read: the cache rows written since are visible
+            with db.session() as reader:
+                store.session = reader
+                analyses = store.get_many([r.text for r in chunk],
+                                          [r.text_hash for r in chunk])
+            store.session = session
+        else:
+            analyses = store.get_many([r.text for r in chunk], [r.text_hash for r in chunk])
         with gc_paused():  # scoring allocates many small objects, none cyclic
             f = engine.score(analyses, [r.id for r in chunk],
                              matches=[corpus.matches[r.id] for r in chunk])
@@ -276,23 +292,68 @@ def suggest(
                     if evidence_rows:
                         row_out["evidence"] = ev
                     out.append(row_out)
-        if inserts:
-            session.execute(table.insert(), inserts)
-        if updates:
-            session.execute(update(table).where(table.c.id == bindparam("sid_"))
-                            .values(score=bindparam("score"), evidence=bindparam("evidence"),
-                                    scorer=bindparam("scorer")), updates)
-        if deletes:
-            session.execute(delete(table).where(table.c.id.in_(deletes)))
+        if db is None:
+            _write(session, inserts, updates, deletes)
+        elif inserts or updates or deletes:
+            with db.session(write=True) as writer:
+                _write(writer, inserts, updates, deletes, recheck=True)
     removed = 0
     if not include_interviewer and not refresh_only:
-        removed = _drop_interviewer_pending(session, doc_ids, wanted)
+        if db is None:
+            removed = _drop_interviewer_pending(session, doc_ids, wanted)
+        else:
+            with db.session(write=True) as writer:
+                removed = _drop_interviewer_pending(writer, doc_ids, wanted)
     if stats is not None:
         stats.update({"segments": len(scope), "parsed": store.parsed, "cached": store.read,
                       "suggestions": len(out), "calibrator": engine.check,
                       "interviewer_removed": removed,
                       "acceptance": acceptance_rates(session)})
     return out
+
+
+def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]],
+           deletes: list[int], *, recheck: bool = False) -> None:
+    """Store one chunk's suggestions. ``recheck``: the chunk was computed outside this
+    transaction, so only pending suggestions are updated or deleted (a decision taken
+    meanwhile stands) and a pair stored meanwhile by another run is not inserted twice."""
+    table = Suggestion.__table__
+    pending = table.c.status == "pending" if recheck else None
+    if inserts and recheck:
+        stored = set(session.execute(
+            select(table.c.segment_id, table.c.code_id).where(
+                table.c.segment_id.in_(list({r["segment_id"] for r in inserts})))).all())
+        inserts = [r for r in inserts if (r["segment_id"], r["code_id"]) not in stored]
+    if inserts:
+        session.execute(table.insert(), inserts)
+    if updates:
+        stmt = update(table).where(table.c.id == bindparam("sid_"))
+        if pending is not None:
+            stmt = stmt.where(pending)
+        session.execute(stmt.values(score=bindparam("score"), evidence=bindparam("evidence"),
+                                    scorer=bindparam("scorer")), updates)
+    if deletes:
+        stmt = delete(table).where(table.c.id.in_(deletes))
+        if pending is not None:
+            stmt = stmt.where(pending)
+        session.execute(stmt)
+
+
+def _cache_writer(db: Database) -> Callable[[list[dict[str, Any]]], None]:
+    """Analysis-cache rows written in their own short transaction (they are derived data: a
+    run interrupted later keeps them, and the next run reads instead of parsing)."""
+    from ..models import AnalysisCache
+
+    def write(rows: list[dict[str, Any]]) -> None:
+        with db.session(write=True) as writer:
+            known = set(writer.scalars(select(AnalysisCache.text_hash).where(
+                AnalysisCache.text_hash.in_([r["text_hash"] for r in rows]),
+                AnalysisCache.model.in_(list({r["model"] for r in rows})))))
+            fresh = [r for r in rows if r["text_hash"] not in known]
+            if fresh:
+                writer.execute(AnalysisCache.__table__.insert(), fresh)
+
+    return write
 
 
 def _drop_interviewer_pending(session: Session, doc_ids: Sequence[int] | None,
