@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from qualcode.suggest import calibrate as cal
 from qualcode.suggest import reliability as relmod
+from qualcode.suggest.analysis_cache import Analysis
 from qualcode.suggest.evaluate import ranking
 from qualcode.suggest.keywords import Match
 from qualcode.suggest.reliability import Reliability, corpus_shares, learn, prior_mean
@@ -161,3 +162,26 @@ def test_ranking_figures_by_hand():
     assert r["found_in_top_20pct"] == 0.25
     long = [(1 - k / 100, 1, 10 if k % 2 == 0 else 99) for k in range(20)]
     assert ranking(gold, long)["precision_at_10"] == 0.5
+
+
+def test_coded_segments_grow_their_codes_lexicon():
+    """A word joins a code's lexicon when two segments coded with it hold the word, and more
+    of them than the read segments without it."""
+    from types import SimpleNamespace
+
+    from qualcode.suggest.data import Decisions
+    from qualcode.suggest.training import _lexicons
+
+    def seg(*words):
+        n = len(words)
+        return Analysis(np.zeros(n, "i4"), np.ones(n, "i4"), list(words), list(words),
+                        np.zeros(n, "u1"), np.zeros(3, "f4"))
+
+    analyses = {1: seg("pénurie", "remplaçant"), 2: seg("pénurie", "soir"),
+                3: seg("soir", "jardin"), 4: seg("soir", "gâteau"), 5: seg("remplaçant")}
+    decisions = Decisions(positive={1: {7}, 2: {7}, 3: set(), 4: set(), 5: set()},
+                          negative={1: set(), 2: set(), 3: {7}, 4: {7}, 5: {7}})
+    book = SimpleNamespace(codes=[SimpleNamespace(id=7)], lexicons=[frozenset({"manque"})])
+    (lexicon,) = _lexicons(book, decisions, analyses, [1, 2, 3, 4, 5])
+    # pénurie: 2 coded, 0 other; soir: 1 coded, 2 others; remplaçant: 1 coded only
+    assert lexicon == {"manque", "pénurie"}

@@ -1,10 +1,13 @@
 """Build an engine: the codebook's evidence, then what the coders' decisions teach.
 
-Learning has three channels, each with few parameters so that one coded document says
+Learning has four channels, each with few parameters so that one coded document says
 something about the next:
 1. keyword reliabilities (reliability.py), updated by every decision at once;
 2. the example pool (examples.py): coded segments become examples of their codes;
-3. the shared calibrator (calibrate.py), kept only when it wins on held-out documents.
+3. the codes' lexicons grow with the words their coded segments share (scoring.similarity);
+4. the shared calibrator (calibrate.py), kept only when it wins on held-out documents.
+Channels 1 to 3 are kept only when, together, they beat the codebook alone on held-out
+documents (or blocks of the only coded document).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .scoring import CodeInfo, Engine, Features, keyword_sets
 EXCERPT = 120
 CODEBOOK_BATCH = 256
 BLOCKS = 3  # a single coded document is checked in this many blocks of segments
+LEXICON_SUPPORT = 2  # coded segments a word needs to join its code's lexicon
 
 
 def excerpt(text: str) -> str:
@@ -168,6 +172,7 @@ def build_engine(book: CodebookFeatures, shares: Mapping[Key, float], *,
         rel = _learn(shares, decisions, matches, outside, code_ids)
         seg = [analyses[s] for s in inside]
         found = [matches[s] for s in inside]
+        learned.lexicons = _lexicons(book, decisions, analyses, outside)
         x = _design(learned.features(seg, inside, matches=found, reliability=rel,
                                      groups=[g] * len(inside)))
         x0 = _design(zero.features(seg, inside, matches=found))
@@ -186,12 +191,34 @@ def build_engine(book: CodebookFeatures, shares: Mapping[Key, float], *,
     if engine.learning.used:
         engine.reliability = _learn(shares, decisions, matches, sids, code_ids)
         engine.pool = learned.pool
+        engine.lexicons = _lexicons(book, decisions, analyses, sids)
         train_x = x_all
     else:
         train_x = x0_all
     # 3. the calibrator, on the same out-of-fold features
     engine.weights, engine.check = cal.train_checked(train_x, y_all, gs)
     return engine
+
+
+def _lexicons(book: CodebookFeatures, decisions: Decisions, analyses: Mapping[int, Analysis],
+              sids: Sequence[int]) -> list[frozenset[str]]:
+    """Each code's lexicon grown with the words of its coded segments: a word found in at
+    least ``LEXICON_SUPPORT`` segments coded with the code, and in more of them than in the
+    read segments without it."""
+    bags = {s: exmod.content_lemmas(analyses[s]) for s in sids}
+    out = []
+    for c, lexicon in zip(book.codes, book.lexicons, strict=True):
+        won: dict[str, int] = {}
+        lost: dict[str, int] = {}
+        for s in sids:
+            target = won if c.id in decisions.positive.get(s, ()) else (
+                lost if c.id in decisions.negative.get(s, ()) else None)
+            if target is not None:
+                for w in bags[s]:
+                    target[w] = target.get(w, 0) + 1
+        extra = {w for w, n in won.items() if n >= LEXICON_SUPPORT and n > lost.get(w, 0)}
+        out.append(frozenset(lexicon | extra))
+    return out
 
 
 def _with_examples(engine: Engine, book: CodebookFeatures, decisions: Decisions,
