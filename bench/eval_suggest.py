@@ -1,10 +1,11 @@
 """Suggestion quality on every evaluation set, next to a plain keyword lookup (same run).
 
-Four corpora (the demo, and the three sets in bench/evalsets/ written blind: each codebook
+Five corpora (the demo, and the four sets in bench/evalsets/ written blind: each codebook
 from a topic description alone, the texts by someone who never saw it, the gold codings by a
-third) and four codebooks (guichet and the three sets'): every pair that has gold codings is
+third) and five codebooks (guichet and the four sets'): every pair that has gold codings is
 evaluated, which gives the swap test (each of the first three codebooks on each of the first
-three corpora; lycee_pro, the last held-out set, has its own codebook's codings only).
+three corpora; lycee_pro and livreurs, held out in turn, have their own codebook's codings
+only).
 
     python bench/eval_suggest.py                   # every pair, a Markdown table
     python bench/eval_suggest.py --corpus aide_domicile --codebook aide_domicile --json
@@ -33,12 +34,14 @@ CORPORA = {
     "aide_domicile": SETS / "aide_domicile" / "corpus",
     "conseillers_emploi": SETS / "conseillers_emploi" / "corpus",
     "lycee_pro": SETS / "lycee_pro" / "corpus",
+    "livreurs": SETS / "livreurs" / "corpus",
 }
 CODEBOOKS = {
     "guichet": ROOT / "codebooks" / "guichet.yaml",
     "aide_domicile": SETS / "aide_domicile" / "codebook.yaml",
     "conseillers_emploi": SETS / "conseillers_emploi" / "codebook.yaml",
     "lycee_pro": SETS / "lycee_pro" / "codebook.yaml",
+    "livreurs": SETS / "livreurs" / "codebook.yaml",
 }
 SUFFIXES = (".txt", ".md")
 
