@@ -144,24 +144,24 @@ def _evaluate(coder: str | None, threshold: float, json_: bool) -> None:
 
     out = console()
     learned = report["learned"]
-    table = Table("code", "P lookup", "R lookup", "F1 lookup", "P", "R", "F1", "F1 learned",
+    table = Table("code", "keyword lookup\nP  R  F1", "codebook alone\nP  R  F1",
+                  "learned\nF1",
                   title=f"Suggestions against {report['coder']}'s codings "
                         f"({report['documents']} documents, {report['segments']} segments, "
-                        f"threshold {report['threshold']})")
+                        f"threshold {report['threshold']:.2f})")
 
-    def cells(m: dict[str, float] | None) -> list[str]:
-        return [f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}"] if m else [
-            "–"] * 3
+    def cells(m: dict[str, float] | None) -> str:
+        return (f"{m['precision']:.2f} {m['recall']:.2f} {m['f1']:.2f}" if m else "–")
 
     look, book = report["keyword_lookup"], report["codebook"]
     for name, m in book["codes"].items():
-        table.add_row(escape(name), *cells(look["codes"][name]), *cells(m),
+        table.add_row(escape(name), cells(look["codes"][name]), cells(m),
                       f"{learned['codes'][name]['f1']:.2f}" if learned else "–")
     table.add_section()
-    table.add_row("[bold]micro[/]", *cells(look["micro"]), *cells(book["micro"]),
+    table.add_row("[bold]micro[/]", cells(look["micro"]), cells(book["micro"]),
                   f"{learned['micro']['f1']:.2f}" if learned else "–")
-    table.add_row("[bold]macro F1[/]", "", "", f"{look['macro_f1']:.2f}", "", "",
-                  f"{book['macro_f1']:.2f}", f"{learned['macro_f1']:.2f}" if learned else "–")
+    table.add_row("[bold]macro F1[/]", f"{look['macro_f1']:.2f}", f"{book['macro_f1']:.2f}",
+                  f"{learned['macro_f1']:.2f}" if learned else "–")
     out.print(table)
     one = report.get("one_document")
     if one:
