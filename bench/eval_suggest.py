@@ -1,11 +1,12 @@
 """Suggestion quality on every evaluation set, next to a plain keyword lookup (same run).
 
-Five corpora (the demo, and the four sets in bench/evalsets/ written blind: each codebook
+Six corpora (the demo, and the five sets in bench/evalsets/ written blind: each codebook
 from a topic description alone, the texts by someone who never saw it, the gold codings by a
-third) and five codebooks (guichet and the four sets'): every pair that has gold codings is
+third) and six codebooks (guichet and the five sets'): every pair that has gold codings is
 evaluated, which gives the swap test (each of the first three codebooks on each of the first
-three corpora; lycee_pro and livreurs, held out in turn, have their own codebook's codings
-only).
+three corpora; lycee_pro, livreurs and soignantes_nuit, held out in turn, have their own
+codebook's codings only). soignantes_nuit has three long interviews, so that "after one
+document" means after one real interview.
 
     python bench/eval_suggest.py                   # every pair, a Markdown table
     python bench/eval_suggest.py --corpus aide_domicile --codebook aide_domicile --json
@@ -35,6 +36,7 @@ CORPORA = {
     "conseillers_emploi": SETS / "conseillers_emploi" / "corpus",
     "lycee_pro": SETS / "lycee_pro" / "corpus",
     "livreurs": SETS / "livreurs" / "corpus",
+    "soignantes_nuit": SETS / "soignantes_nuit" / "corpus",
 }
 CODEBOOKS = {
     "guichet": ROOT / "codebooks" / "guichet.yaml",
@@ -42,6 +44,7 @@ CODEBOOKS = {
     "conseillers_emploi": SETS / "conseillers_emploi" / "codebook.yaml",
     "lycee_pro": SETS / "lycee_pro" / "codebook.yaml",
     "livreurs": SETS / "livreurs" / "codebook.yaml",
+    "soignantes_nuit": SETS / "soignantes_nuit" / "codebook.yaml",
 }
 SUFFIXES = (".txt", ".md")
 
