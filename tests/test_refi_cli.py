@@ -19,8 +19,9 @@ def test_import_then_export_json(cli, tmp_path: Path) -> None:
     assert report["unplaced"] == []
     out = tmp_path / "export.qdpx"
     result = cli.json("export", "qdpx", str(out))
-    assert result == {"file": str(out), "sources": 2, "codes": 9, "codings": 7, "cases": 2,
-                      "variables": 4, "notes": 8, "users": 2, "selections": 11}
+    assert result == {"file": str(out), "positions": "codepoints", "sources": 2, "codes": 9,
+                      "codings": 7, "cases": 2, "variables": 4, "notes": 8, "users": 2,
+                      "selections": 11}
     read_qde(out)
     docs = cli.json("docs", "list")
     assert {d["name"]: d["segments"] for d in docs} == {"entretien_nadia.txt": 4,

@@ -20,17 +20,28 @@ import_app = typer.Typer(help="Import a whole project from another tool.", no_ar
 @export_app.command("qdpx")
 def export_qdpx_cmd(
     file: Annotated[Path, typer.Argument(help="The .qdpx file to write (replaced if it exists).")],
+    positions: Annotated[str, typer.Option(
+        "--positions", metavar="codepoints|utf16",
+        help="How selection positions count: codepoints (the standard, default) or utf16 "
+             "(NVivo for Windows: UTF-16 code units, texts with CRLF line ends).")
+    ] = "codepoints",
     json_: JsonOpt = False,
 ) -> None:
     """Export documents, codebook, codings, agents and memos as a REFI-QDA project.
 
     NVivo, ATLAS.ti, MAXQDA and QualCoder open it; GUIDs stay the same from one export to the
-    next. Example: qualcode export qdpx these.qdpx
+    next. For NVivo for Windows: qualcode export qdpx these.qdpx --positions utf16
+    Example: qualcode export qdpx these.qdpx
     """
-    from ..refi.exporter import export_qdpx
+    from ..errors import InvalidInput
+    from ..refi.exporter import POSITIONS, export_qdpx
 
+    if positions not in POSITIONS:
+        raise InvalidInput(f"unknown positions {positions!r}",
+                           "use --positions codepoints (the standard) or utf16 (NVivo for "
+                           "Windows)")
     with session() as s:
-        result = export_qdpx(s, file)
+        result = export_qdpx(s, file, positions=positions)
     if json_:
         print_json(result)
         return
@@ -42,6 +53,11 @@ def export_qdpx_cmd(
 def import_qdpx_cmd(
     file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx).")],
     coder: CoderOpt = None,
+    positions: Annotated[str, typer.Option(
+        "--positions", metavar="auto|codepoints|utf16",
+        help="How the file counts selection positions: auto (detected, default), codepoints "
+             "or utf16 (NVivo for Windows).")
+    ] = "auto",
     json_: JsonOpt = False,
 ) -> None:
     """Import a REFI-QDA project: documents, codebook, codings, cases and memos.
@@ -50,10 +66,14 @@ def import_qdpx_cmd(
     --coder names who made codings whose author the file does not give.
     Example: qualcode import qdpx terrain.qdpx
     """
-    from ..refi.importer import import_qdpx
+    from ..errors import InvalidInput
+    from ..refi.importer import POSITIONS, import_qdpx
 
+    if positions not in POSITIONS:
+        raise InvalidInput(f"unknown positions {positions!r}",
+                           "use --positions auto, codepoints or utf16")
     with backup_before("import qdpx"), session(write=True, create=True) as s:
-        report = import_qdpx(s, file, coder=coder)
+        report = import_qdpx(s, file, coder=coder, positions_told=positions)
     if json_:
         print_json(report)
         return

@@ -43,6 +43,7 @@ from ..models import (
     Segment,
     utcnow,
 )
+from . import positions as _positions
 from .xmltext import PROJECT_NS, QUALCODE_NS, derive, format_datetime, serialise, strip_namespaces
 from .xmltext import sub as _sub
 
@@ -89,9 +90,18 @@ def _text_file(text: str) -> bytes:
     return re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
 
 
+# `export qdpx --positions`: how selection positions are counted.
+POSITIONS = ("codepoints", "utf16")
+
+
 class _Builder:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, positions: str = "codepoints") -> None:
+        if positions not in POSITIONS:
+            raise InvalidInput(f"unknown positions {positions!r}",
+                               "use --positions codepoints (the standard) or utf16 (NVivo for "
+                               "Windows)")
         self.s = session
+        self.utf16 = positions == "utf16"
         self.coders = {c.id: c for c in session.scalars(select(Coder).order_by(Coder.name))}
         self.codes = {c.id: c for c in session.scalars(select(Code))}
         self.docs = list(session.scalars(select(Document).order_by(Document.name)))
@@ -112,7 +122,8 @@ class _Builder:
         name = self.s.get(Meta, "project.name")
         root = ET.Element("Project", {
             "xmlns": PROJECT_NS, "name": name.value if name else "qualcode project",
-            "origin": f"qualcode {__version__}",
+            "origin": f"qualcode {__version__}" + (
+                f" ({_positions.UTF16_ORIGIN_MARK})" if self.utf16 else ""),
             "creationDateTime": format_datetime(utcnow()) or "",
         })
         if self.coders:
@@ -223,7 +234,17 @@ class _Builder:
         sources = _sub(root, "Sources")
         for doc in self.docs:
             entry = f"{doc.guid}.txt"
-            self.files[f"sources/{entry}"] = _text_file(doc.text)
+            if self.utf16:  # as NVivo for Windows writes them: CRLF, UTF-16 code units
+                self.files[f"sources/{entry}"] = _text_file(_positions.to_crlf(doc.text))
+                units = _positions.utf16_units(doc.text, crlf=True)
+
+                def pos(i: int, units: list[int] = units) -> str:
+                    return str(units[i])
+            else:
+                self.files[f"sources/{entry}"] = _text_file(doc.text)
+
+                def pos(i: int) -> str:
+                    return str(i)
             src = _sub(sources, "TextSource", {
                 "guid": doc.guid, "name": doc.name, "plainTextPath": f"internal://{entry}",
                 "creationDateTime": format_datetime(doc.created_at)})
@@ -232,8 +253,8 @@ class _Builder:
                 code = self.codes[coding.code_id]
                 guid = derive(coding.guid, "selection")
                 sel = ET.Element("PlainTextSelection", {
-                    "guid": guid, "startPosition": str(coding.start),
-                    "endPosition": str(coding.end)})
+                    "guid": guid, "startPosition": pos(coding.start),
+                    "endPosition": pos(coding.end)})
                 user = self.user(coding.coder_id)
                 created = format_datetime(coding.created_at)
                 for key, value in (("creatingUser", user), ("creationDateTime", created)):
@@ -251,8 +272,8 @@ class _Builder:
                 guid = segment_selection_guid(doc, seg)
                 label = f"{doc.name}:{seg.n}" + (f" {seg.speaker}" if seg.speaker else "")
                 sel = ET.Element("PlainTextSelection", {
-                    "guid": guid, "name": label, "startPosition": str(seg.start),
-                    "endPosition": str(seg.end)})
+                    "guid": guid, "name": label, "startPosition": pos(seg.start),
+                    "endPosition": pos(seg.end)})
                 for memo in memos:
                     _sub(sel, "NoteRef", {"targetGUID": memo.guid})
                 selections.append((seg.start, seg.end, guid, sel))
@@ -295,21 +316,27 @@ class _Builder:
                                  "targetGUID": memo.guid})
 
 
-def build_qdpx(session: Session) -> tuple[bytes, dict[str, bytes], dict[str, int]]:
-    """(project.qde bytes, other zip entries, counts) for the corpus."""
-    builder = _Builder(session)
+def build_qdpx(session: Session, positions: str = "codepoints"
+               ) -> tuple[bytes, dict[str, bytes], dict[str, int]]:
+    """(project.qde bytes, other zip entries, counts) for the corpus.
+
+    ``positions``: ``codepoints`` (the standard) or ``utf16`` (NVivo for Windows: texts with
+    CRLF line ends, positions in UTF-16 code units of that text, CRLF counting 2)."""
+    builder = _Builder(session, positions)
     root = builder.build()
     return serialise(root), builder.files, dict(builder.counts)
 
 
-def export_qdpx(session: Session, path: str | Path) -> dict[str, Any]:
-    """Write the corpus to ``path`` (written to a temporary file, then moved in place)."""
+def export_qdpx(session: Session, path: str | Path, *, positions: str = "codepoints"
+                ) -> dict[str, Any]:
+    """Write the corpus to ``path`` (written to a temporary file, then moved in place);
+    ``positions`` as in ``build_qdpx``."""
     path = Path(path)
     if path.is_dir():
         raise InvalidInput(f"{path} is a folder", "give a file name ending in .qdpx")
     if not path.parent.exists():
         raise InvalidInput(f"folder {path.parent} does not exist", "create it first")
-    qde, files, counts = build_qdpx(session)
+    qde, files, counts = build_qdpx(session, positions)
     fd, tmp = tempfile.mkstemp(prefix=".qualcode-", suffix=".qdpx", dir=path.parent)
     os.close(fd)
     try:
@@ -324,4 +351,5 @@ def export_qdpx(session: Session, path: str | Path) -> dict[str, Any]:
         raise
     keys = ("sources", "codes", "codings", "cases", "variables", "notes", "users",
             "selections")
-    return {"file": str(path), **{k: counts.get(k, 0) for k in keys}}
+    return {"file": str(path), "positions": positions,
+            **{k: counts.get(k, 0) for k in keys}}

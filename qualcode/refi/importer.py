@@ -26,6 +26,7 @@ from ..audit import audited
 from ..corpus.agents import relink_speakers, upsert_agent
 from ..corpus.coders import default_coder
 from ..corpus.documents import KINDS, add_document, segments_of
+from ..errors import InvalidInput
 from ..models import Agent, Coder, Coding, Document, DocumentAgent, Memo, Segment
 from ..textutil import clean_person_name, norm_name, sha256_text
 from . import positions
@@ -74,8 +75,10 @@ class _Doc:
 
 
 class _Importer:
-    def __init__(self, session: Session, project: ProjectIn, coder: str, file: str) -> None:
+    def __init__(self, session: Session, project: ProjectIn, coder: str, file: str,
+                 positions_told: str | None = None) -> None:
         self.s = session
+        self.positions_told = positions_told
         self.p = project
         self.coder_name = coder
         self.file = file
@@ -401,36 +404,51 @@ class _Importer:
     def run(self) -> dict[str, Any]:
         spans = [(src.text, sel.start, sel.end) for src in self.p.sources if src.text
                  for sel in src.selections if sel.start is not None and sel.end is not None]
-        verdict = positions.choose(self.p.origin, spans)
-        self.report["positions"] = positions.LABELS[verdict.convention]
+        if self.positions_told in TOLD:
+            convention = TOLD[self.positions_told]
+        else:
+            convention = positions.choose(self.p.origin, spans).convention
+        self.report["positions"] = positions.LABELS[convention]
         for guid in self.p.users:
             self.coder(guid)
         self.cases()
-        self.documents(verdict.convention)
+        self.documents(convention)
         self.case_links()
         self.codings()
         self.memos()
         return self.report
 
 
+# `import qdpx --positions`: the convention the user knows the file uses (else detected).
+TOLD: dict[str, positions.Convention] = {"codepoints": ("cp", 2), "utf16": ("utf16", 2)}
+POSITIONS = ("auto", *TOLD)
+
+
 def import_project(session: Session, project: ProjectIn, *, coder: str | None = None,
-                   file: str = "") -> dict[str, Any]:
+                   file: str = "", positions_told: str | None = None) -> dict[str, Any]:
     """Import an already read project in the caller's transaction.
 
     Two audited changes: the codebook merge (the codebook service records its own), then the
     coders, codings and memos; `qualcode undo 2` reverts both.
     """
     name = clean_person_name(coder or "") or default_coder()
-    importer = _Importer(session, project, name, file)
+    if positions_told not in (None, *POSITIONS):
+        raise InvalidInput(f"unknown positions {positions_told!r}",
+                           "use --positions auto, codepoints or utf16")
+    importer = _Importer(session, project, name, file, positions_told)
     importer.codebook()
     with audited(session, action="import-qdpx", summary=f"import {Path(file).name}",
                  coder=name):
         return importer.run()
 
 
-def import_qdpx(session: Session, path: str | Path, *, coder: str | None = None
-                ) -> dict[str, Any]:
-    """Read the .qdpx at ``path`` (before touching the database) and import it."""
+def import_qdpx(session: Session, path: str | Path, *, coder: str | None = None,
+                positions_told: str | None = None) -> dict[str, Any]:
+    """Read the .qdpx at ``path`` (before touching the database) and import it.
+
+    ``positions_told``: ``codepoints`` or ``utf16`` when the user knows how the file counts;
+    ``None`` or ``auto`` to detect it."""
     path = Path(path)
     project = read_qdpx(path)
-    return import_project(session, project, coder=coder, file=str(path))
+    return import_project(session, project, coder=coder, file=str(path),
+                          positions_told=positions_told)

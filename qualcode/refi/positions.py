@@ -10,6 +10,7 @@ ends, NFC), with an explicit map so every position follows the change.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -100,22 +101,29 @@ class Verdict:
     checked: int
 
 
-def preference(origin: str) -> list[Convention]:
-    """Conventions in the order the exporting tool makes likely."""
+# What qualcode writes in ``origin`` when it exports UTF-16 positions (read back below).
+UTF16_ORIGIN_MARK = "positions in UTF-16 code units"
+
+
+def preference(origin: str) -> tuple[list[Convention], bool]:
+    """Conventions in the order the exporting tool makes likely, and whether the tool is known."""
     low = origin.casefold()
+    if "qualcode" in low:  # qualcode says which it wrote
+        if UTF16_ORIGIN_MARK.casefold() in low:
+            return [("utf16", 2), ("cp", 2), ("utf16", 1), ("cp", 1)], True
+        return list(CONVENTIONS), True
     if "nvivo" in low and "mac" not in low:
-        return [("utf16", 2), ("utf16", 1), ("cp", 2), ("cp", 1)]
+        return [("utf16", 2), ("utf16", 1), ("cp", 2), ("cp", 1)], True
     if "atlas" in low:
-        return [("cp", 1), ("cp", 2), ("utf16", 1), ("utf16", 2)]
-    return list(CONVENTIONS)
+        return [("cp", 1), ("cp", 2), ("utf16", 1), ("utf16", 2)], True
+    return list(CONVENTIONS), False
 
 
 def choose(origin: str, spans: list[tuple[str, int, int]]) -> Verdict:
     """Pick the convention for a project from its selections ``(raw text, start, end)``."""
     texts = list({id(t): t for t, _, _ in spans}.values())
     candidates = relevant(texts)
-    order = preference(origin)
-    known_tool = order != list(CONVENTIONS)
+    order, known_tool = preference(origin)
     scored = []
     for conv in candidates:
         maps = {id(t): RawPositions(t, conv) for t in texts}
@@ -182,3 +190,25 @@ def normalise(raw: str) -> tuple[str, list[int]]:
         pos += len(piece)
     second[len(lf)] = pos
     return "".join(out), [second[b] for b in first]
+
+
+def utf16_units(text: str, *, crlf: bool = False) -> list[int]:
+    """Code point index -> UTF-16 offset (``len(text) + 1`` entries): the mirror image of
+    ``RawPositions(..., ("utf16", 2))``. With ``crlf``, offsets in the text once each bare LF
+    is written CRLF (see ``to_crlf``), as NVivo for Windows writes its texts."""
+    out = [0] * (len(text) + 1)
+    unit = 0
+    prev = ""
+    for i, ch in enumerate(text):
+        out[i] = unit
+        unit += 2 if ord(ch) > 0xFFFF else 1
+        if crlf and ch == "\n" and prev != "\r":
+            unit += 1
+        prev = ch
+    out[len(text)] = unit
+    return out
+
+
+def to_crlf(text: str) -> str:
+    """Every bare LF written CRLF (a CRLF already there is kept)."""
+    return re.sub(r"(?<!\r)\n", "\r\n", text)
