@@ -5,10 +5,11 @@
 
 Each file is small, written by us, and reproduces what real exports of other tools do beyond
 the spec (docs/refi-qda.md lists these behaviours): positions in UTF-16 code units with CRLF
-line ends and emoji, sets and repeated code names, a project with users and codes only, cases
-and variables, source paths without ``internal://``, byte order marks, namespace variants, an
-empty ``<Sets/>``. Tests that only need "a project with quirk X" use these files; the real
-files of other tools (../shared/refi-qda/, outside the repository) are used only when present.
+line ends and emoji, selections whose creator is not their Coding's, sets and repeated code
+names, a project with users and codes only, cases and variables, source paths without
+``internal://``, byte order marks, namespace variants, an empty ``<Sets/>``. Tests that only
+need "a project with quirk X" use these files; the real files of other tools
+(../shared/refi-qda/, outside the repository) are used only when present.
 
 The output is deterministic (fixed GUIDs, uncompressed zip entries with a fixed date), so a
 test can check that the committed files are exactly what this script writes.
@@ -149,6 +150,59 @@ def nvivo_windows_utf16() -> bytes:
         ("sources/.root", b""),
         ("project.qde", qde),
     ])
+
+
+# --- NVivo 12: the selection's creator coded, every Coding names the project owner -----------
+
+NVIVO12_TEXT = (
+    "Enquêtrice : Qui décide des horaires d'ouverture ?\r\n"
+    "Julie : La direction, sans nous demander. On l'apprend par mail 📧 la veille.\r\n"
+    "Enquêtrice : Et entre collègues ?\r\n"
+    "Julie : On s'arrange, on se remplace. Sans ça on ne tiendrait pas.")
+
+
+def nvivo12_selection_creators() -> bytes:
+    """As a real NVivo 12 project does: each ``PlainTextSelection`` names who coded it in
+    ``creatingUser`` while every ``Coding`` names the project's owner; one selection has no
+    creator (its Coding's counts), one selection carries two codings. Selections and codings
+    have different dates; positions in UTF-16 code units over CRLF text."""
+    users = {"owner": guid("nvivo12/user/owner"), "coder": guid("nvivo12/user/coder")}
+    code = {name: guid(f"nvivo12/code/{name}") for name in (
+        "hiérarchie", "information", "entraide")}
+    source = guid("nvivo12/source/julie")
+    owner = users["owner"]
+    items = [  # (fragment, codes, selection creator or None, selection date)
+        ("La direction, sans nous demander.", ["hiérarchie"], "coder", "2019-05-02T09:15:00Z"),
+        ("On l'apprend par mail 📧 la veille.", ["information", "hiérarchie"], "coder",
+         "2019-05-02T09:16:30Z"),
+        ("On s'arrange, on se remplace.", ["entraide"], "coder", "2019-05-03T14:02:00Z"),
+        ("Sans ça on ne tiendrait pas.", ["entraide"], None, "2019-05-03T14:05:00Z"),
+        ("On s'arrange", ["entraide"], "owner", "2019-05-06T08:00:00Z"),
+    ]
+    sels = []
+    for n, (fragment, codes, creator, date) in enumerate(items):
+        start, end = span(NVIVO12_TEXT, fragment, "utf16")
+        who = f' creatingUser="{{{users[creator].upper()}}}"' if creator else ""
+        codings = "".join(
+            f'<Coding guid="{guid(f"nvivo12/coding/{n}/{k}")}" creatingUser="{owner}" '
+            f'creationDateTime="2019-05-10T17:00:0{k}Z">'
+            f'<CodeRef targetGUID="{code[name]}"/></Coding>' for k, name in enumerate(codes))
+        sels.append(f'<PlainTextSelection guid="{guid(f"nvivo12/selection/{n}")}" '
+                    f'name="{a(fragment)}" startPosition="{start}" endPosition="{end}"{who} '
+                    f'creationDateTime="{date}">{codings}</PlainTextSelection>')
+    codes = "".join(f'<Code guid="{g}" name="{a(name)}" isCodable="true"/>'
+                    for name, g in code.items())
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Project name="Horaires" origin="NVivo 12 (Windows)" '
+        'creationDateTime="2019-05-10T17:00:00Z" xmlns="urn:QDA-XML:project:1.0">'
+        f'<Users><User guid="{owner}" name="Claire Dubois"/>'
+        f'<User guid="{users["coder"]}" name="Julien Moreau"/></Users>'
+        f'<CodeBook><Codes>{codes}</Codes></CodeBook><Sources>'
+        f'<TextSource guid="{source}" name="entretien_julie.txt" '
+        f'plainTextPath="internal://{source}.txt" creatingUser="{owner}">{"".join(sels)}'
+        '</TextSource></Sources></Project>')
+    return zip_bytes([(f"sources/{source}.txt", BOM + NVIVO12_TEXT), ("project.qde", qde)])
 
 
 # --- MAXQDA: project sets, repeated code names ------------------------------------------------
@@ -514,6 +568,7 @@ def qualcoder_codebook_bom() -> bytes:
 
 FIXTURES: dict[str, Callable[[], bytes]] = {
     "nvivo_windows_utf16.qdpx": nvivo_windows_utf16,
+    "nvivo12_selection_creators.qdpx": nvivo12_selection_creators,
     "maxqda_sets_duplicates.qdpx": maxqda_sets_duplicates,
     "atlasti_users_only.qdpx": atlasti_users_only,
     "qualcoder_cases_variables.qdpx": qualcoder_cases_variables,

@@ -49,6 +49,9 @@ from .xmltext import sub as _sub
 
 # Source variable carrying the document kind (interview, observation, document).
 KIND_VARIABLE = "qualcode:kind"
+# Document meta key: coding GUID -> what an import kept of its selection (its GUID, creator and
+# date, the Coding's creator), so that the next export writes them back.
+SELECTIONS_META = "refi_selections"
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -103,6 +106,8 @@ class _Builder:
         self.s = session
         self.utf16 = positions == "utf16"
         self.coders = {c.id: c for c in session.scalars(select(Coder).order_by(Coder.name))}
+        self.coder_guids = {c.guid for c in self.coders.values()}
+        self.selection_guids: set[str] = set()
         self.codes = {c.id: c for c in session.scalars(select(Code))}
         self.docs = list(session.scalars(select(Document).order_by(Document.name)))
         self.agents = list(session.scalars(select(Agent).order_by(Agent.name)))
@@ -113,6 +118,10 @@ class _Builder:
             self.memos_by_target[(memo.target_type, memo.target_id)].append(memo)
         self.files: dict[str, bytes] = {}
         self.counts: dict[str, int] = defaultdict(int)
+
+    def known_user(self, guid: str | None) -> str | None:
+        """``guid`` if it is a coder's (kept from an import), else None."""
+        return guid if guid and guid in self.coder_guids else None
 
     def user(self, coder_id: int | None) -> str | None:
         coder = self.coders.get(coder_id) if coder_id is not None else None
@@ -249,21 +258,35 @@ class _Builder:
                 "guid": doc.guid, "name": doc.name, "plainTextPath": f"internal://{entry}",
                 "creationDateTime": format_datetime(doc.created_at)})
             selections: list[tuple[int, int, str, ET.Element]] = []
+            kept = (doc.meta or {}).get(SELECTIONS_META) or {}
+            by_selection: dict[tuple[str, int, int], ET.Element] = {}
             for coding in codings[doc.id]:
                 code = self.codes[coding.code_id]
-                guid = derive(coding.guid, "selection")
-                sel = ET.Element("PlainTextSelection", {
-                    "guid": guid, "startPosition": pos(coding.start),
-                    "endPosition": pos(coding.end)})
+                record = kept.get(coding.guid) or {}
                 user = self.user(coding.coder_id)
                 created = format_datetime(coding.created_at)
-                for key, value in (("creatingUser", user), ("creationDateTime", created)):
-                    if value:
-                        sel.set(key, value)
-                c = _sub(sel, "Coding", {"guid": coding.guid, "creatingUser": user,
+                key = (record.get("selection") or "", coding.start, coding.end)
+                sel = by_selection.get(key) if key[0] else None
+                if sel is None:
+                    guid = key[0] if key[0] and key[0] not in self.selection_guids else (
+                        derive(coding.guid, "selection"))
+                    self.selection_guids.add(guid)
+                    sel = ET.Element("PlainTextSelection", {
+                        "guid": guid, "startPosition": pos(coding.start),
+                        "endPosition": pos(coding.end)})
+                    sel_user = self.known_user(record.get("creatingUser")) or user
+                    sel_created = record.get("creationDateTime") or created
+                    for attr, value in (("creatingUser", sel_user),
+                                        ("creationDateTime", sel_created)):
+                        if value:
+                            sel.set(attr, value)
+                    if key[0] and guid == key[0]:
+                        by_selection[key] = sel
+                    selections.append((coding.start, coding.end, guid, sel))
+                coding_user = self.known_user(record.get("codingUser")) or user
+                c = _sub(sel, "Coding", {"guid": coding.guid, "creatingUser": coding_user,
                                          "creationDateTime": created})
                 _sub(c, "CodeRef", {"targetGUID": code.guid})
-                selections.append((coding.start, coding.end, guid, sel))
                 self.counts["codings"] += 1
             for seg in segments[doc.id]:
                 memos = self.memos_by_target[("segment", seg.id)]

@@ -30,10 +30,10 @@ from ..errors import InvalidInput
 from ..models import Agent, Coder, Coding, Document, DocumentAgent, Memo, Segment
 from ..textutil import clean_person_name, norm_name, sha256_text
 from . import positions
-from .exporter import KIND_VARIABLE
+from .exporter import KIND_VARIABLE, SELECTIONS_META
 from .reader import ProjectIn, SourceIn, read_qdpx
 from .segmenting import segment
-from .xmltext import derive, norm_guid
+from .xmltext import derive, format_datetime, norm_guid
 
 
 @dataclass
@@ -249,6 +249,7 @@ class _Importer:
             whole = [(c, None) for c in d.source.codings]
             items = [(c, sel) for sel in d.source.selections for c in sel.codings] + whole
             added = 0
+            kept: dict[str, dict[str, str | None]] = {}
             for c, sel in items:
                 code_id = self.code_ids.get(c.code or "")
                 start, end = (sel.start, sel.end) if sel else (0, None)
@@ -264,7 +265,9 @@ class _Importer:
                     self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
                                    span)
                     continue
-                user = c.user or (sel.user if sel else None) or d.source.user
+                # Who made the selection made the coding: NVivo names the project's owner on
+                # every Coding and the person who coded on the selection.
+                user = (sel.user if sel else None) or c.user or d.source.user
                 coder = self.coder(user)
                 key = (code_id, span[0], span[1], coder.id)
                 if key in existing:
@@ -281,12 +284,29 @@ class _Importer:
                 if created is not None:
                     coding.created_at = created
                 self.s.add(coding)
+                if sel is not None:
+                    kept[guid] = self._selection_record(sel, c)
                 added += 1
+            if kept:
+                meta = dict(d.doc.meta or {})
+                meta[SELECTIONS_META] = {**(meta.get(SELECTIONS_META) or {}), **kept}
+                d.doc.meta = meta
+                self.s.add(d.doc)
             self.s.flush()
             self.report["codings"]["added"] += added
             for row in self.report["documents"]:
                 if row["name"] == d.doc.name:
                     row["codings"] += added
+
+    def _selection_record(self, sel: Any, c: Any) -> dict[str, str | None]:
+        """What a qualcode coding cannot hold of its selection, kept for the next export: the
+        selection's GUID, creator and date, and the creator of the Coding element."""
+        return {
+            "selection": sel.guid,
+            "creatingUser": self.coder(sel.user).guid if sel.user else None,
+            "creationDateTime": format_datetime(sel.created),
+            "codingUser": self.coder(c.user).guid if c.user else None,
+        }
 
     def _unplaced(self, src: SourceIn, guid: str, start: int | None, end: int | None,
                   code: str | None, reason: str) -> None:
