@@ -4,14 +4,18 @@ Wrap a change in ``with audited(session, action=..., summary=..., coder=...)``: 
 audited table that the ORM inserts, deletes or updates inside the block is recorded with its
 values, so ``undo`` can put the database back exactly, whatever command made the change.
 Changes must go through the ORM (``session.add`` / ``session.delete`` / attribute updates),
-not bulk SQL, to be recorded.
+not bulk SQL, to be recorded; the one exception is a bulk insert (``code import``), which adds
+to the yielded list an :func:`inserted_ids_op`: the range of ids it inserted, not the rows.
+Undo deletes that range (after keeping its rows, compressed, in the entry for redo).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import sys
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +48,18 @@ IRREVERSIBLE = {
                     "to go back, copy the backup made before the removal (in the folder "
                     "<corpus>.backups next to the corpus file) over the corpus file"),
 }
+
+
+# A bulk insert recorded by the range of ids it took (see ``inserted_ids_op``).
+INSERTED_IDS = "insert_ids"
+_BULK_CHUNK = 5000
+
+
+def inserted_ids_op(table: str, lo: int, hi: int, count: int) -> dict[str, Any]:
+    """The audit operation of a bulk insert: ``count`` rows of ``table`` whose ids are all in
+    ``lo..hi`` and that are the only rows there (writers are serialised, so a command's own
+    inserts are the rows above the largest id before it)."""
+    return {"op": INSERTED_IDS, "table": table, "lo": lo, "hi": hi, "count": count}
 
 
 def _encode(value: Any) -> Any:
@@ -80,9 +96,13 @@ def current_command() -> str:
 
 @contextmanager
 def audited(
-    session: Session, *, action: str, summary: str, coder: str = "", command: str | None = None
+    session: Session, *, action: str, summary: str, coder: str = "", command: str | None = None,
+    describe: Callable[[], tuple[str, str]] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Record every audited row change made in the block as one undoable audit entry."""
+    """Record every audited row change made in the block as one undoable audit entry.
+
+    ``describe``: called when the block ends, returns ``(summary, coder)`` (for a change that
+    learns who and what while it runs, such as a streamed import)."""
     ops: list[dict[str, Any]] = []
 
     def after_flush(sess: Session, _ctx: Any) -> None:
@@ -117,6 +137,8 @@ def audited(
     if ops:
         from .corpus.coders import default_coder
 
+        if describe is not None:
+            summary, coder = describe()
         # "by": who ran the command, which may differ from ``coder`` (an import of other
         # coders' codings): both may undo it without --any.
         session.add(models.AuditEntry(
@@ -147,11 +169,15 @@ def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
     inserted: dict[tuple, dict[str, Any]] = {}
     deleted: dict[tuple, dict[str, Any]] = {}
     updates: list[dict[str, Any]] = []
+    ranges: list[dict[str, Any]] = []
     for op in ops:
         cls = _TABLES.get(op["table"])
         if cls is None:
             raise QualcodeError(f"cannot undo a change to table {op['table']}")
         pk_cols = [c.name for c in cls.__table__.primary_key.columns]
+        if op["op"] == INSERTED_IDS:
+            ranges.append(op)
+            continue
         if op["op"] == "update":
             updates.append(op)
             continue
@@ -171,6 +197,9 @@ def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
             for row in rows:
                 stmt = table.update().where(table.c.id == row["id"]).values(parent_id=None)
                 session.execute(stmt)
+        for op in ranges:
+            if op["table"] == name:
+                _delete_range(session, op)
         if name == "coder":  # a coder with later work stays (their memos, decisions...)
             rows = [r for r in rows if not _coder_in_use(session, r["id"])]
         for row in rows:
@@ -209,10 +238,14 @@ def _apply_entry(session: Session, ops: list[dict[str, Any]]) -> None:
     inserted: dict[tuple, dict[str, Any]] = {}
     deleted: dict[tuple, dict[str, Any]] = {}
     updates: list[dict[str, Any]] = []
+    ranges: list[dict[str, Any]] = []
     for op in ops:
         cls = _TABLES.get(op["table"])
         if cls is None:
             raise QualcodeError(f"cannot redo a change to table {op['table']}")
+        if op["op"] == INSERTED_IDS:
+            ranges.append(op)
+            continue
         if op["op"] == "update":
             updates.append(op)
             continue
@@ -232,6 +265,9 @@ def _apply_entry(session: Session, ops: list[dict[str, Any]]) -> None:
         for v in values:
             session.execute(table.insert().values({**v, "parent_id": None} if name == "code"
                                                   else v))
+        for op in ranges:
+            if op["table"] == name:
+                _restore_range(session, op)
         if name == "code":
             for v in values:
                 session.execute(table.update().where(table.c.id == v["id"])
@@ -260,18 +296,92 @@ def _op_key(op: dict[str, Any]) -> tuple:
 
 
 def _rows_touched(entry: models.AuditEntry) -> set[tuple]:
-    return {_op_key(op) for op in entry.payload.get("ops", []) if op["table"] in _TABLES}
+    return {_op_key(op) for op in entry.payload.get("ops", [])
+            if op["table"] in _TABLES and op["op"] != INSERTED_IDS}
+
+
+def _ranges_touched(entry: models.AuditEntry) -> list[tuple[str, int, int]]:
+    return [(op["table"], op["lo"], op["hi"]) for op in entry.payload.get("ops", [])
+            if op["op"] == INSERTED_IDS]
+
+
+def _touch_same_rows(keys: set[tuple], ranges: list[tuple[str, int, int]],
+                     other_keys: set[tuple], other_ranges: list[tuple[str, int, int]]) -> bool:
+    """Whether two changes touched a common row: a common key, a key of one in a range of
+    the other, or two overlapping ranges (ids are the tables' single-column keys)."""
+    if keys & other_keys:
+        return True
+    for mine, theirs in ((ranges, other_keys), (other_ranges, keys)):
+        for table, lo, hi in mine:
+            if any(len(k) == 2 and k[0] == table and isinstance(k[1], int) and lo <= k[1] <= hi
+                   for k in theirs):
+                return True
+    return any(t1 == t2 and lo1 <= hi2 and lo2 <= hi1
+               for t1, lo1, hi1 in ranges for t2, lo2, hi2 in other_ranges)
+
+
+def _delete_range(session: Session, op: dict[str, Any]) -> None:
+    """Undo a bulk insert: keep its rows in ``op`` (JSON lines, zlib, base64) for redo, then
+    delete them; refused if the range no longer holds exactly the rows it inserted."""
+    table = _TABLES[op["table"]].__table__
+    in_range = table.c.id.between(op["lo"], op["hi"])
+    columns = [c.name for c in table.columns]
+    packer = zlib.compressobj(6)
+    parts: list[bytes] = []
+    seen = 0
+    stmt = (select(*table.columns).where(in_range).order_by(table.c.id)
+            .execution_options(yield_per=_BULK_CHUNK))
+    for row in session.execute(stmt):
+        seen += 1
+        line = json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":"))
+        parts.append(packer.compress(line.encode() + b"\n"))
+    parts.append(packer.flush())
+    if seen != op["count"]:
+        raise Conflict(f"the {op['count']} rows this change added to {op['table']} are not all "
+                       f"there any more ({seen} found)", "nothing was changed; see "
+                       "`qualcode history`")
+    session.execute(table.delete().where(in_range))
+    op["undone_rows"] = {"columns": columns,
+                         "zlib": base64.b64encode(b"".join(parts)).decode("ascii")}
+
+
+def _restore_range(session: Session, op: dict[str, Any]) -> None:
+    """Redo a bulk insert: put back the rows :func:`_delete_range` kept, ids included."""
+    kept = op.pop("undone_rows", None)
+    if kept is None:
+        raise QualcodeError(f"the rows of a bulk change to {op['table']} were not kept")
+    table = _TABLES[op["table"]].__table__
+    columns = kept["columns"]
+    unpacker = zlib.decompressobj()
+    data = base64.b64decode(kept["zlib"])
+    rest = b""
+    batch: list[dict[str, Any]] = []
+    for i in range(0, len(data), 1 << 20):
+        rest += unpacker.decompress(data[i:i + (1 << 20)])
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            batch.append({c: _decode(v) for c, v in zip(columns, json.loads(line), strict=True)})
+            if len(batch) >= _BULK_CHUNK:
+                session.execute(table.insert(), batch)
+                batch = []
+    rest += unpacker.flush()
+    for line in rest.split(b"\n"):
+        if line:
+            batch.append({c: _decode(v) for c, v in zip(columns, json.loads(line), strict=True)})
+    if batch:
+        session.execute(table.insert(), batch)
 
 
 def _refuse_if_changed_since(session: Session, entry: models.AuditEntry, verb: str) -> None:
     """In a team, later changes by anyone may rest on this one (a coding removed, a code
     renamed): reverting or replaying it under them would silently undo their work."""
     touched = _rows_touched(entry)
+    ranges = _ranges_touched(entry)
     later = session.scalars(select(models.AuditEntry).where(
         models.AuditEntry.id > entry.id, models.AuditEntry.undone.is_(False)
     ).order_by(models.AuditEntry.id))
     for other in later:
-        if touched & _rows_touched(other):
+        if _touch_same_rows(touched, ranges, _rows_touched(other), _ranges_touched(other)):
             who = other.coder or "someone"
             raise Conflict(
                 f"change {entry.id} ({entry.summary}) cannot be {verb}: change {other.id} "

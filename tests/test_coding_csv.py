@@ -198,3 +198,59 @@ def test_export_to_standard_output(cli, db, corpus, tmp_path):
     assert result.stdout.splitlines()[0].startswith("document,")
     assert "attente" in result.stdout and "standard output" in result.stderr
     assert not (tmp_path / "-").exists()
+
+
+def _many_rows(n: int) -> str:
+    """``n`` rows over the small corpus: 5 segments x 4 codes x 3 coders = 60 distinct
+    codings, the rest duplicates (a long file is written in several chunks)."""
+    codes = ["attente", "mépris", "indifférence", "hiérarchie"]
+    return "".join(f"{DOC},{1 + i % 5},{codes[i // 5 % 4]},c{i // 20 % 3}\n" for i in range(n))
+
+
+def test_long_import_skips_duplicates_across_chunks_and_undoes_exactly(cli, db, corpus,
+                                                                      tmp_path):
+    cli.ok("code", "apply", f"{DOC}:2", "attente", "--coder", "c0")
+    before = codings(db)
+    f = tmp_path / "long.csv"
+    f.write_text("document,segment,code,coder\n" + _many_rows(12_000), encoding="utf-8")
+    report = cli.json("code", "import", f)
+    assert (report["rows"], report["added"], report["skipped_duplicates"]) == (12_000, 59, 11_941)
+    assert report["coders"] == ["c0", "c1", "c2"]
+    assert count_codings(db) == 60
+    imported = codings(db)
+    assert cli.json("history", "-n", "1")[0]["summary"] == "import codings from long.csv " \
+        "(c0, c1, c2)"
+    cli.ok("undo", "--any")
+    assert codings(db) == before
+    cli.ok("redo", "--any")
+    assert codings(db) == imported
+
+
+def test_a_bad_line_after_thousands_of_good_ones_imports_nothing(cli, db, corpus, tmp_path):
+    cli.ok("code", "apply", f"{DOC}:2", "attente")
+    history = cli.json("history")
+    f = tmp_path / "long.csv"
+    f.write_text("document,segment,code,coder\n" + _many_rows(11_999)
+                 + f"{DOC},9,attente,c0\n", encoding="utf-8")
+    result = cli("code", "import", f)
+    assert result.exit_code == 1
+    (err,) = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert "(1 problems): line 12001: document 'entretien_01.txt' has no segment 9" in err
+    assert "nothing was written" in err
+    assert count_codings(db) == 1
+    assert cli.json("history") == history
+    with db.session() as s:
+        from sqlalchemy import select
+
+        from qualcode.models import Coder
+        assert set(s.scalars(select(Coder.name))) == {"testeur"}
+
+
+def test_import_with_an_unclosed_quote_names_its_line(cli, db, corpus, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text(f'document,segment,code\n{DOC},2,attente\n{DOC},3,"mépris\n{DOC},4,mépris\n',
+                 encoding="utf-8")
+    result = cli("code", "import", f)
+    assert result.exit_code == 1
+    assert "unclosed quote (\") at line 3" in result.stderr
+    assert count_codings(db) == 0

@@ -229,3 +229,38 @@ def test_redo_of_a_merge_is_exact(cli, db, corpus):
     cli.ok("undo")
     cli.ok("redo")
     assert _state(db) == merged
+
+
+def test_undo_and_redo_of_an_import_are_exact(cli, db, corpus, tmp_path):
+    """An import is recorded by the range of its codings' ids: undo takes exactly those (and
+    the coders it created), redo puts the very same rows back."""
+    _as(cli, "ana", "code", "apply", f"{E}:2", "attente")
+    before = _state(db)
+    f = tmp_path / "c.csv"
+    f.write_text("document,segment,code,coder\n"
+                 f"{E},2,attente,ana\n{E},4,mépris,nouveau\nnotes_01.txt,1,attente,ana\n",
+                 encoding="utf-8")
+    _as(cli, "ana", "code", "import", f)
+    imported = _state(db)
+    assert len(imported["coding"]) == 3
+    _as(cli, "bob", "code", "apply", f"{E}:5", "indifférence")
+    _as(cli, "ana", "undo")  # the import, not Bob's coding
+    assert [(c[3], c[4]) for c in codings(db)] == [("attente", "ana"), ("indifférence", "bob")]
+    _as(cli, "bob", "undo")
+    assert _state(db) == before
+    _as(cli, "ana", "redo")
+    assert _state(db) == imported
+
+
+def test_undo_of_an_import_refused_when_a_colleague_removed_one_of_its_codings(cli, db,
+                                                                              corpus, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text(f"document,segment,code\n{E},2,attente\n{E},4,mépris\n", encoding="utf-8")
+    _as(cli, "ana", "code", "import", f)
+    _as(cli, "bob", "code", "remove", f"{E}:4", "mépris", "--coder", "ana")
+    import_change, bob_change = sorted(r["id"] for r in cli.json("history"))
+    before = _state(db)
+    refused = cli("undo", str(import_change), env={"QUALCODE_CODER": "ana"})
+    assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert f"change {bob_change} by ana changed the same" in refused.stderr
+    assert _state(db) == before

@@ -2,28 +2,33 @@
 
 Import reads `document,segment,code[,coder]` or `document,start,end,code[,coder]` (both forms
 may share one file: a row with `start` and `end` is a span, otherwise its `segment` is coded
-whole). The whole file is checked before anything is written, and the import is one audited
-change, so `qualcode undo` takes it back at once.
+whole). The file is streamed in chunks; a bad line anywhere means nothing is imported, and the
+import is one audited change, so `qualcode undo` takes it back at once.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import sys
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlmodel import Session
 
-from ..audit import audited
+from ..audit import audited, inserted_ids_op
 from ..codebook.lookup import code_key
 from ..corpus.coders import get_or_create_coder
 from ..csvfile import csv_writer, read_csv_rows
 from ..errors import InvalidInput
-from ..models import Code, Coder, Coding, Document, Segment
+from ..ingest.encoding import check_text
+from ..models import Code, Coder, Coding, Document, Segment, new_guid, utcnow
 from ..textutil import clean_person_name, norm_name
 from .service import coder_label
 
@@ -45,50 +50,142 @@ def _unneutralise(cell: str) -> str:
     return cell
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    rows = read_csv_rows(path, columns_hint="document,segment,code,coder")
-    header = [h.strip().casefold() for h in rows[0][1]]
-    return header, rows[1:]
+# Rows are checked and written in chunks of this many: memory stays flat in the file's size.
+CHUNK = 5000
+_READ_BLOCK = 1 << 20
+# Duplicates (the same code, span and coder) are skipped by the database's unique constraint;
+# the statement is standard SQL that SQLite and PostgreSQL both run.
+_INSERT = text(
+    'INSERT INTO coding (code_id, document_id, segment_id, start, "end", coder_id, origin, '
+    "guid, created_at) VALUES (:code_id, :document_id, :segment_id, :start, :end, :coder_id, "
+    ":origin, :guid, :created_at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("created_at", type_=DateTime()))
+
+
+def _stream_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows with their line numbers, header first, read as a stream: the same
+    checks and messages as :func:`read_csv_rows` (encodings, empty files, unclosed quotes)
+    without holding the file in memory. Files that are not UTF-8 (rare: cp1252, UTF-16...)
+    are decoded whole, as before."""
+    hint = "document,segment,code,coder"
+    quotes = 0
+    first = b""
+    utf8 = True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(_READ_BLOCK):
+                if not first:
+                    first = block
+                quotes += block.count(b'"')
+                if utf8:
+                    if b"\x00" in block:
+                        utf8 = False
+                    else:
+                        try:
+                            decoder.decode(block)
+                        except UnicodeDecodeError:
+                            utf8 = False
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not utf8:
+        # UTF-16/32, single-byte encodings and binary files: the whole-file reader decides
+        yield from read_csv_rows(path, columns_hint=hint)
+        return
+    sample = first.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    if sample:
+        check_text(sample, str(path))
+    first_line = next((ln for ln in sample.lstrip().splitlines()), "")
+    if not first_line.strip():
+        raise InvalidInput(f"{path} is empty", f"the first line must name the columns: {hint}")
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    seen = False
+    previous_end = 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            for row in reader:
+                end = reader.line_num
+                if quotes % 2 and any("\n" in field for field in row):
+                    raise InvalidInput(
+                        f"{path} has an unclosed quote (\") at line {previous_end + 1}",
+                        "close the quote or remove it, then import again")
+                previous_end = end
+                if any(c.strip() for c in row):
+                    seen = True
+                    yield end, row
+        except csv.Error as exc:
+            raise InvalidInput(f"{path} is not a valid CSV file: {exc}") from None
+    if not seen:
+        raise InvalidInput(f"{path} is empty", f"the first line must name the columns: {hint}")
 
 
 class _Lookup:
-    """Documents, segments and codes of the corpus, loaded once for the whole file."""
+    """Documents, segments and codes of the corpus, loaded once for the whole file: names and
+    lengths of documents (not their texts), segments as three integer arrays per document."""
 
     def __init__(self, session: Session) -> None:
-        self.docs = {d.name: d for d in session.scalars(select(Document))}
-        by_norm: dict[str, list[Document]] = defaultdict(list)
+        # name -> (id, name, length of the text)
+        self.docs: dict[str, tuple[int, str, int]] = {
+            name: (doc_id, name, length or 0) for doc_id, name, length in session.execute(
+                select(Document.id, Document.name, func.length(Document.text)))}
+        by_norm: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
         for d in self.docs.values():
-            by_norm[norm_name(d.name)].append(d)
-            by_norm[norm_name(d.name.rsplit(".", 1)[0])].append(d)
-        self.docs_norm = {k: v[0] for k, v in by_norm.items() if len({x.id for x in v}) == 1}
-        self.segments: dict[int, list[Segment]] = defaultdict(list)
-        self.ends: dict[int, list[int]] = {}
-        for seg in session.scalars(select(Segment).order_by(Segment.document_id, Segment.n)):
-            self.segments[seg.document_id].append(seg)
+            by_norm[norm_name(d[1])].append(d)
+            by_norm[norm_name(d[1].rsplit(".", 1)[0])].append(d)
+        self.docs_norm = {k: v[0] for k, v in by_norm.items() if len({x[0] for x in v}) == 1}
+        # document id -> (segment ids, starts, ends), in segment order
+        self.segments: dict[int, tuple[array, array, array]] = {}
+        stmt = (select(Segment.document_id, Segment.id, Segment.start, Segment.end)
+                .order_by(Segment.document_id, Segment.n).execution_options(yield_per=20000))
+        current = -1
+        ids = starts = ends = array("q")
+        for doc_id, seg_id, start, end in session.execute(stmt):
+            if doc_id != current:
+                current = doc_id
+                ids, starts, ends = array("q"), array("q"), array("q")
+                self.segments[doc_id] = (ids, starts, ends)
+            ids.append(seg_id)
+            starts.append(start)
+            ends.append(end)
         codes = list(session.scalars(select(Code)))
         self.codes = {c.norm_name: c for c in codes}
         loose: dict[str, list[Code]] = defaultdict(list)
         for c in codes:
             loose[norm_name(c.name)].append(c)
         self.codes_loose = {k: v[0] for k, v in loose.items() if len(v) == 1}
+        self._doc_cache: dict[str, tuple[int, str, int] | None] = {}
+        self._code_cache: dict[str, Code | None] = {}
 
-    def document(self, name: str) -> Document | None:
-        return self.docs.get(name) or self.docs_norm.get(norm_name(name))
+    def document(self, name: str) -> tuple[int, str, int] | None:
+        if name not in self._doc_cache:
+            self._doc_cache[name] = self.docs.get(name) or self.docs_norm.get(norm_name(name))
+        return self._doc_cache[name]
 
     def code(self, name: str) -> Code | None:
-        return self.codes.get(code_key(name)) or self.codes_loose.get(norm_name(name))
+        if name not in self._code_cache:
+            self._code_cache[name] = (self.codes.get(code_key(name))
+                                      or self.codes_loose.get(norm_name(name)))
+        return self._code_cache[name]
 
-    def segment_at(self, doc_id: int, start: int, end: int) -> Segment | None:
-        segs = self.segments.get(doc_id, [])
-        if doc_id not in self.ends:
-            self.ends[doc_id] = [s.end for s in segs]
+    def segment_at(self, doc_id: int, start: int, end: int) -> int | None:
+        """The id of the segment holding ``start`` (the first non-empty one after it)."""
+        ids, starts, ends = self.segments.get(doc_id, _NO_SEGMENTS)
         # first segment ending after `start` (segments are in text order, disjoint)
-        i = bisect_right(self.ends[doc_id], start)
-        while i < len(segs) and segs[i].start == segs[i].end:
+        i = bisect_right(ends, start)
+        while i < len(ids) and starts[i] == ends[i]:
             i += 1
-        if i < len(segs) and segs[i].start < end:
-            return segs[i]
+        if i < len(ids) and starts[i] < end:
+            return ids[i]
         return None
+
+
+_NO_SEGMENTS = (array("q"), array("q"), array("q"))
 
 
 def _parse_int(value: str) -> int | None:
@@ -106,24 +203,30 @@ def _check_header(path: Path, header: list[str]) -> None:
             "name the columns document,segment,code,coder or document,start,end,code,coder")
 
 
-def _validate(
-    path: Path, header: list[str], rows: list[tuple[int, list[str]]], lookup: _Lookup,
-    default_coder: str,
-) -> list[tuple[Document, int, int, Code, str]]:
-    col = {name: i for i, name in enumerate(header)}
-    planned: list[tuple[Document, int, int, Code, str]] = []
-    errors: list[str] = []
-    for line, row in rows:
-        if len(row) < len(header):
-            row = row + [""] * (len(header) - len(row))
+class _RowChecker:
+    """Turns one CSV row into (document id, start, end, segment id, code id, coder name), or
+    the list of its problems."""
 
-        def cell(name: str, row: list[str] = row) -> str:
+    def __init__(self, header: list[str], lookup: _Lookup, default_coder: str) -> None:
+        self.width = len(header)
+        self.col = {name: i for i, name in enumerate(header)}
+        self.lookup = lookup
+        self.default_coder = default_coder
+        self._coder_cache: dict[str, str] = {}
+
+    def check(self, row: list[str]) -> tuple[tuple[int, int, int, int | None, int, str] | None,
+                                            list[str]]:
+        width, col, lookup = self.width, self.col, self.lookup
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+
+        def cell(name: str) -> str:
             return _unneutralise(row[col[name]].strip()) if name in col else ""
 
         problems: list[str] = []
-        if any(extra.strip() for extra in row[len(header):]):
+        if len(row) > width and any(extra.strip() for extra in row[width:]):
             # an unquoted comma inside a value shifts every column after it
-            problems.append(f"{len(row)} fields, expected {len(header)} (quote a value that "
+            problems.append(f"{len(row)} fields, expected {width} (quote a value that "
                             "holds a comma)")
         doc_name = cell("document")
         doc = lookup.document(doc_name) if doc_name else None
@@ -140,80 +243,112 @@ def _validate(
         elif not code.is_codable:
             problems.append(f"code {code.name!r} is a heading and cannot be applied")
         span: tuple[int, int] | None = None
-        if cell("start") or cell("end"):
-            start, end = _parse_int(cell("start")), _parse_int(cell("end"))
+        seg_id: int | None = None
+        start_cell, end_cell = cell("start"), cell("end")
+        if start_cell or end_cell:
+            start, end = _parse_int(start_cell), _parse_int(end_cell)
             if start is None or end is None:
-                problems.append(f"start/end {cell('start')!r}/{cell('end')!r} are not "
-                                "whole numbers")
-            elif doc is not None and not 0 <= start < end <= len(doc.text):
-                problems.append(f"span {start}:{end} is outside {doc.name!r} or empty "
-                                f"(its text has {len(doc.text)} characters)")
+                problems.append(f"start/end {start_cell!r}/{end_cell!r} are not whole numbers")
+            elif doc is not None and not 0 <= start < end <= doc[2]:
+                problems.append(f"span {start}:{end} is outside {doc[1]!r} or empty "
+                                f"(its text has {doc[2]} characters)")
             else:
                 span = (start, end)
-        elif cell("segment"):
-            n = _parse_int(cell("segment"))
+                if doc is not None:
+                    seg_id = lookup.segment_at(doc[0], start, end)
+        elif seg_cell := cell("segment"):
+            n = _parse_int(seg_cell)
             if n is None:
-                problems.append(f"segment {cell('segment')!r} is not a number")
+                problems.append(f"segment {seg_cell!r} is not a number")
             elif doc is not None:
-                segs = lookup.segments.get(doc.id, [])
-                if not 1 <= n <= len(segs):
-                    problems.append(f"document {doc.name!r} has no segment {n} "
-                                    f"(it has {len(segs)})")
-                elif segs[n - 1].start == segs[n - 1].end:
-                    problems.append(f"segment {n} of {doc.name!r} is empty")
+                ids, starts, ends = lookup.segments.get(doc[0], _NO_SEGMENTS)
+                if not 1 <= n <= len(ids):
+                    problems.append(f"document {doc[1]!r} has no segment {n} "
+                                    f"(it has {len(ids)})")
+                elif starts[n - 1] == ends[n - 1]:
+                    problems.append(f"segment {n} of {doc[1]!r} is empty")
                 else:
-                    span = (segs[n - 1].start, segs[n - 1].end)
+                    span = (starts[n - 1], ends[n - 1])
+                    seg_id = ids[n - 1]
         else:
             problems.append("no segment and no start/end")
         if problems:
-            errors.extend(f"line {line}: {p}" for p in problems)
-            continue
+            return None, problems
         assert doc is not None and code is not None and span is not None
-        planned.append((doc, span[0], span[1], code,
-                        clean_person_name(cell("coder")) or default_coder))
-    if errors:
-        listed = "; ".join(errors[:MAX_LISTED])
-        more = f"; and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
-        raise InvalidInput(f"{path} was not imported ({len(errors)} problems): {listed}{more}",
-                           "fix these lines and import again; nothing was written")
-    return planned
+        raw = cell("coder")
+        coder = self._coder_cache.get(raw)
+        if coder is None:
+            coder = self._coder_cache[raw] = clean_person_name(raw) or self.default_coder
+        return (doc[0], span[0], span[1], seg_id, code.id, coder), []
 
 
 def import_codings_csv(
     session: Session, path: Path | str, *, default_coder: str | None = None,
     origin: str = "import",
 ) -> dict[str, Any]:
-    """Import codings from a CSV file: everything or nothing, one audited change."""
+    """Import codings from a CSV file: everything or nothing, one audited change.
+
+    The file is read, checked and written in chunks (SQL executemany), so memory does not grow
+    with its size. A bad line anywhere stops the writing; the rest is still checked, so the
+    error lists every bad line (the first ``MAX_LISTED``), and the transaction of the caller is
+    rolled back. The history entry names the range of the new codings' ids instead of copying
+    every row (see :mod:`qualcode.audit`)."""
     path = Path(path)
-    header, rows = _read_rows(path)
+    rows = _stream_rows(path)
+    header = [h.strip().casefold() for h in next(rows)[1]]
     _check_header(path, header)
     lookup = _Lookup(session)
-    planned = _validate(path, header, rows, lookup, coder_label(default_coder))
+    checker = _RowChecker(header, lookup, coder_label(default_coder))
     coder_ids = dict(session.execute(select(Coder.name, Coder.id)).all())
-    doc_ids = {doc.id for doc, *_ in planned}
-    existing = set(session.execute(
-        select(Coding.code_id, Coding.document_id, Coding.start, Coding.end, Coding.coder_id)
-        .where(Coding.document_id.in_(doc_ids))).all()) if doc_ids else set()
-    coders = sorted({c for *_, c in planned})
-    summary = f"import codings from {path.name} ({', '.join(coders)})"
-    added = skipped = 0
-    with audited(session, action="import", summary=summary, coder=", ".join(coders)):
-        for name in coders:
-            if name not in coder_ids:
-                coder_ids[name] = get_or_create_coder(session, name).id
-        for doc, start, end, code, coder_name in planned:
-            key = (code.id, doc.id, start, end, coder_ids[coder_name])
-            if key in existing:
-                skipped += 1
+    count_before = session.scalar(select(func.count()).select_from(Coding)) or 0
+    max_before = session.scalar(select(func.max(Coding.id))) or 0
+    coders: set[str] = set()
+    errors: list[str] = []
+    n_errors = 0
+    valid = 0
+    pending: list[dict[str, Any]] = []
+    now = utcnow()
+
+    def describe() -> tuple[str, str]:
+        names = sorted(coders)
+        return f"import codings from {path.name} ({', '.join(names)})", ", ".join(names)
+
+    with audited(session, action="import", summary="", describe=describe) as ops:
+        for line, row in rows:
+            planned, problems = checker.check(row)
+            if problems:
+                n_errors += len(problems)
+                errors.extend(f"line {line}: {p}" for p in problems[:MAX_LISTED - len(errors)])
+                pending = []
                 continue
-            existing.add(key)
-            seg = lookup.segment_at(doc.id, start, end)
-            session.add(Coding(code_id=code.id, document_id=doc.id, start=start, end=end,
-                               segment_id=seg.id if seg else None,
-                               coder_id=coder_ids[coder_name], origin=origin))
-            added += 1
-    return {"file": str(path), "rows": len(planned), "added": added,
-            "skipped_duplicates": skipped, "coders": coders}
+            assert planned is not None
+            valid += 1
+            doc_id, start, end, seg_id, code_id, coder = planned
+            coders.add(coder)
+            if n_errors:
+                continue  # nothing will be written: only look for more problems
+            coder_id = coder_ids.get(coder)
+            if coder_id is None:
+                coder_id = coder_ids[coder] = get_or_create_coder(session, coder).id
+            pending.append({"code_id": code_id, "document_id": doc_id, "segment_id": seg_id,
+                            "start": start, "end": end, "coder_id": coder_id,
+                            "origin": origin, "guid": new_guid(), "created_at": now})
+            if len(pending) >= CHUNK:
+                session.execute(_INSERT, pending)
+                pending = []
+        if n_errors:
+            listed = "; ".join(errors)
+            more = f"; and {n_errors - MAX_LISTED} more" if n_errors > MAX_LISTED else ""
+            raise InvalidInput(f"{path} was not imported ({n_errors} problems): {listed}{more}",
+                               "fix these lines and import again; nothing was written")
+        if pending:
+            session.execute(_INSERT, pending)
+        added = (session.scalar(select(func.count()).select_from(Coding)) or 0) - count_before
+        if added:
+            max_after = session.scalar(select(func.max(Coding.id))) or 0
+            ops.append(inserted_ids_op("coding", max_before + 1, max_after, added))
+    return {"file": str(path), "rows": valid, "added": added,
+            "skipped_duplicates": valid - added, "coders": sorted(coders)}
 
 
 def export_codings_csv(
