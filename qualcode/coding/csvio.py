@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import sys
 from array import array
 from bisect import bisect_right
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, func, select, text
+from sqlalchemy import DateTime, func, select
 from sqlmodel import Session
 
 from ..audit import audited, inserted_ids_op
@@ -28,7 +29,7 @@ from ..corpus.coders import get_or_create_coder
 from ..csvfile import csv_writer, read_csv_rows
 from ..errors import InvalidInput
 from ..ingest.encoding import check_text
-from ..models import Code, Coder, Coding, Document, Segment, new_guid, utcnow
+from ..models import Code, Coder, Coding, Document, Segment, utcnow
 from ..textutil import clean_person_name, norm_name
 from .service import coder_label
 
@@ -53,15 +54,6 @@ def _unneutralise(cell: str) -> str:
 # Rows are checked and written in chunks of this many: memory stays flat in the file's size.
 CHUNK = 5000
 _READ_BLOCK = 1 << 20
-# Duplicates (the same code, span and coder) are skipped by the database's unique constraint;
-# the statement is standard SQL that SQLite and PostgreSQL both run.
-_INSERT = text(
-    'INSERT INTO coding (code_id, document_id, segment_id, start, "end", coder_id, origin, '
-    "guid, created_at) VALUES (:code_id, :document_id, :segment_id, :start, :end, :coder_id, "
-    ":origin, :guid, :created_at) ON CONFLICT DO NOTHING"
-).bindparams(bindparam("created_at", type_=DateTime()))
-
-
 def _stream_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Non-blank rows with their line numbers, header first, read as a stream: the same
     checks and messages as :func:`read_csv_rows` (encodings, empty files, unclosed quotes)
@@ -145,7 +137,7 @@ class _Lookup:
                 .order_by(Segment.document_id, Segment.n).execution_options(yield_per=20000))
         current = -1
         ids = starts = ends = array("q")
-        for doc_id, seg_id, start, end in session.execute(stmt):
+        for doc_id, seg_id, start, end in session.connection().execute(stmt):
             if doc_id != current:
                 current = doc_id
                 ids, starts, ends = array("q"), array("q"), array("q")
@@ -190,7 +182,7 @@ _NO_SEGMENTS = (array("q"), array("q"), array("q"))
 
 def _parse_int(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -203,38 +195,44 @@ def _check_header(path: Path, header: list[str]) -> None:
             "name the columns document,segment,code,coder or document,start,end,code,coder")
 
 
+def _cell(row: list[str], i: int | None) -> str:
+    if i is None:
+        return ""
+    value = row[i].strip()
+    return _unneutralise(value) if value[:1] == "'" else value
+
+
 class _RowChecker:
     """Turns one CSV row into (document id, start, end, segment id, code id, coder name), or
     the list of its problems."""
 
     def __init__(self, header: list[str], lookup: _Lookup, default_coder: str) -> None:
         self.width = len(header)
-        self.col = {name: i for i, name in enumerate(header)}
+        col = {name: i for i, name in enumerate(header)}
+        self.i_doc, self.i_code = col.get("document"), col.get("code")
+        self.i_seg, self.i_start, self.i_end = col.get("segment"), col.get("start"), col.get("end")
+        self.i_coder = col.get("coder")
         self.lookup = lookup
         self.default_coder = default_coder
         self._coder_cache: dict[str, str] = {}
 
     def check(self, row: list[str]) -> tuple[tuple[int, int, int, int | None, int, str] | None,
                                             list[str]]:
-        width, col, lookup = self.width, self.col, self.lookup
+        width, lookup = self.width, self.lookup
         if len(row) < width:
             row = row + [""] * (width - len(row))
-
-        def cell(name: str) -> str:
-            return _unneutralise(row[col[name]].strip()) if name in col else ""
-
         problems: list[str] = []
         if len(row) > width and any(extra.strip() for extra in row[width:]):
             # an unquoted comma inside a value shifts every column after it
             problems.append(f"{len(row)} fields, expected {width} (quote a value that "
                             "holds a comma)")
-        doc_name = cell("document")
+        doc_name = _cell(row, self.i_doc)
         doc = lookup.document(doc_name) if doc_name else None
         if not doc_name:
             problems.append("empty document")
         elif doc is None:
             problems.append(f"unknown document {doc_name!r}")
-        code_name = cell("code")
+        code_name = _cell(row, self.i_code)
         code = lookup.code(code_name) if code_name else None
         if not code_name:
             problems.append("empty code")
@@ -244,7 +242,7 @@ class _RowChecker:
             problems.append(f"code {code.name!r} is a heading and cannot be applied")
         span: tuple[int, int] | None = None
         seg_id: int | None = None
-        start_cell, end_cell = cell("start"), cell("end")
+        start_cell, end_cell = _cell(row, self.i_start), _cell(row, self.i_end)
         if start_cell or end_cell:
             start, end = _parse_int(start_cell), _parse_int(end_cell)
             if start is None or end is None:
@@ -256,8 +254,8 @@ class _RowChecker:
                 span = (start, end)
                 if doc is not None:
                     seg_id = lookup.segment_at(doc[0], start, end)
-        elif seg_cell := cell("segment"):
-            n = _parse_int(seg_cell)
+        elif seg_cell := _cell(row, self.i_seg):
+            n = int(seg_cell) if seg_cell.isdecimal() else None
             if n is None:
                 problems.append(f"segment {seg_cell!r} is not a number")
             elif doc is not None:
@@ -275,11 +273,52 @@ class _RowChecker:
         if problems:
             return None, problems
         assert doc is not None and code is not None and span is not None
-        raw = cell("coder")
+        raw = _cell(row, self.i_coder)
         coder = self._coder_cache.get(raw)
         if coder is None:
             coder = self._coder_cache[raw] = clean_person_name(raw) or self.default_coder
         return (doc[0], span[0], span[1], seg_id, code.id, coder), []
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _new_guids(n: int) -> list[str]:
+    """``n`` random (version 4) UUIDs as text, like :func:`qualcode.models.new_guid`, from one
+    call to the system's random source."""
+    raw = os.urandom(16 * n).hex()
+    return [f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+            for h in (raw[i:i + 32] for i in range(0, 32 * n, 32))]
+
+
+class _Writer:
+    """Chunks of codings written with the driver's own executemany (no per-row work in
+    SQLAlchemy); duplicates are skipped by the table's unique constraint."""
+
+    COLUMNS = ("code_id", "document_id", "segment_id", "start", "end", "coder_id", "origin",
+               "guid", "created_at")
+
+    def __init__(self, session: Session, origin: str) -> None:
+        self.conn = session.connection()
+        dialect = self.conn.dialect
+        mark = {"qmark": "?", "numeric": ":{}", "format": "%s", "pyformat": "%s"}.get(
+            dialect.paramstyle)
+        if mark is None:  # named parameters: no DBAPI qualcode runs on uses them
+            raise NotImplementedError(f"paramstyle {dialect.paramstyle}")
+        marks = ", ".join(mark.format(i + 1) for i in range(len(self.COLUMNS)))
+        names = ", ".join(dialect.identifier_preparer.quote(c) for c in self.COLUMNS)
+        self.sql = (f"INSERT INTO {Coding.__tablename__} ({names}) VALUES ({marks}) "
+                    "ON CONFLICT DO NOTHING")
+        now: Any = utcnow()
+        process = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        self.now = process(now) if process else now
+        self.origin = origin
+
+    def write(self, pending: list[tuple[int, int, int | None, int, int, int]]) -> None:
+        origin, now = self.origin, self.now
+        self.conn.exec_driver_sql(self.sql, [
+            (*p, origin, guid, now) for p, guid in zip(pending, _new_guids(len(pending)),
+                                                        strict=True)])
 
 
 def import_codings_csv(
@@ -306,8 +345,8 @@ def import_codings_csv(
     errors: list[str] = []
     n_errors = 0
     valid = 0
-    pending: list[dict[str, Any]] = []
-    now = utcnow()
+    pending: list[tuple[int, int, int | None, int, int, int]] = []
+    writer = _Writer(session, origin)
 
     def describe() -> tuple[str, str]:
         names = sorted(coders)
@@ -330,11 +369,9 @@ def import_codings_csv(
             coder_id = coder_ids.get(coder)
             if coder_id is None:
                 coder_id = coder_ids[coder] = get_or_create_coder(session, coder).id
-            pending.append({"code_id": code_id, "document_id": doc_id, "segment_id": seg_id,
-                            "start": start, "end": end, "coder_id": coder_id,
-                            "origin": origin, "guid": new_guid(), "created_at": now})
+            pending.append((code_id, doc_id, seg_id, start, end, coder_id))
             if len(pending) >= CHUNK:
-                session.execute(_INSERT, pending)
+                writer.write(pending)
                 pending = []
         if n_errors:
             listed = "; ".join(errors)
@@ -342,7 +379,7 @@ def import_codings_csv(
             raise InvalidInput(f"{path} was not imported ({n_errors} problems): {listed}{more}",
                                "fix these lines and import again; nothing was written")
         if pending:
-            session.execute(_INSERT, pending)
+            writer.write(pending)
         added = (session.scalar(select(func.count()).select_from(Coding)) or 0) - count_before
         if added:
             max_after = session.scalar(select(func.max(Coding.id))) or 0

@@ -1,0 +1,231 @@
+"""`code import` at corpus scale: time and peak memory beside a plain executemany anchor.
+
+For each size it builds a SQLite corpus with bulk inserts (documents of 100 segments, 30 codes,
+two coders, no codings) and a codings CSV of one row per segment (one in ten a start,end span,
+one in fifty a duplicate), then, each in a fresh process on its own copy of the corpus:
+
+- `qualcode code import FILE.csv` (the whole command: start-up, automatic backup, reading,
+  checking, writing, history entry, commit);
+- the anchor: a plain sqlite3 `executemany` writing the same coding rows (same ids, spans,
+  coders, a fresh `uuid4()` GUID each, one timestamp) into an empty copy in one transaction,
+  with qualcode's settings (foreign keys on, WAL, synchronous NORMAL), rows from a generator,
+  no CSV, no checks, no SQLAlchemy: the floor of the write itself.
+
+Both are timed as wall clock of the process and peak RSS (ru_maxrss of the child alone).
+
+    .venv/bin/python bench/bench_bulk.py                      # 100,000 segments
+    .venv/bin/python bench/bench_bulk.py --sizes 100000 1000000
+
+Target (issue #19): the import within 2x of the anchor, memory flat in the number of rows
+(under 300 MB for 1M rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHRASE = "on reçoit l’usager, on vérifie le dossier et on l’oriente vers le bon guichet."
+PER_DOC = 100
+CODES = 30
+SPAN_EVERY = 10
+DUPLICATE_EVERY = 50
+
+
+def build(path: Path, segments: int) -> None:
+    """An empty-of-codings corpus: documents, segments, codes, coders, by Core executemany."""
+    from sqlalchemy import insert
+
+    from qualcode.db import open_db
+    from qualcode.models import Code, Coder, Document, Segment, utcnow
+
+    serial = iter(range(1, 10**9))
+
+    def guid() -> str:
+        return f"00000000-0000-4000-8000-{next(serial):012d}"
+
+    db = open_db(str(path))
+    now = utcnow()
+    docs = segments // PER_DOC
+    seg_len = len(PHRASE)
+    text = (PHRASE + "\n\n") * PER_DOC
+    with db.session(write=True) as s:
+        conn = s.connection()
+        conn.execute(insert(Document.__table__), [
+            {"id": d, "name": f"doc_{d:06d}.txt", "kind": "document", "source_path": "",
+             "format": "txt", "encoding": "utf-8", "text": text, "text_hash": "",
+             "content_hash": "", "words": 0, "meta": {}, "guid": guid(), "created_at": now}
+            for d in range(1, docs + 1)])
+        batch = []
+        for d in range(1, docs + 1):
+            for n in range(1, PER_DOC + 1):
+                start = (n - 1) * (seg_len + 2)
+                batch.append({"id": (d - 1) * PER_DOC + n, "document_id": d, "n": n,
+                              "start": start, "end": start + seg_len, "speaker": None,
+                              "is_interviewer": False, "agent_id": None, "text_hash": ""})
+            if len(batch) >= 50_000:
+                conn.execute(insert(Segment.__table__), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Segment.__table__), batch)
+        conn.execute(insert(Code.__table__), [
+            {"id": c, "name": f"Thème {c}", "norm_name": f"thème {c}", "parent_id": None,
+             "position": c, "description": "", "inclusion": "", "exclusion": "",
+             "examples": [], "keywords": [], "is_codable": True, "guid": guid()}
+            for c in range(1, CODES + 1)])
+        conn.execute(insert(Coder.__table__), [{"id": 1, "name": "alice", "guid": guid()},
+                                               {"id": 2, "name": "bob", "guid": guid()}])
+    db.engine.dispose()
+
+
+def planned(segments: int):  # noqa: ANN201
+    """The rows of the CSV, as (document name, n, start, end, code, coder, is_span), and the
+    coding rows they make: the same sequence for the CSV and for the anchor."""
+    seg_len = len(PHRASE)
+    for i in range(segments):
+        d, n = i // PER_DOC + 1, i % PER_DOC + 1
+        seg_start = (n - 1) * (seg_len + 2)
+        span = i % SPAN_EVERY == SPAN_EVERY - 1
+        start, end = (seg_start + 3, seg_start + 40) if span else (seg_start, seg_start + seg_len)
+        yield d, n, i + 1, start, end, i % CODES + 1, i % 2 + 1, span
+
+
+def write_csv(path: Path, segments: int) -> int:
+    rows = 0
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("document,segment,start,end,code,coder\n")
+        for d, n, _seg_id, start, end, code, coder, span in planned(segments):
+            coder_name = "alice" if coder == 1 else "bob"
+            line = (f"doc_{d:06d}.txt,,{start},{end},Thème {code},{coder_name}\n" if span
+                    else f"doc_{d:06d}.txt,{n},,,Thème {code},{coder_name}\n")
+            fh.write(line)
+            rows += 1
+            if rows % DUPLICATE_EVERY == 0:
+                fh.write(line)
+                rows += 1
+    return rows
+
+
+def anchor(db: Path, segments: int) -> None:
+    """A plain executemany of the same coding rows into the empty copy, one transaction."""
+    import uuid
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    conn = sqlite3.connect(db, isolation_level=None)
+    # the settings qualcode's engine uses (qualcode/db.py)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        'INSERT INTO coding (code_id, document_id, segment_id, start, "end", coder_id, origin, '
+        "guid, created_at) VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?)",
+        ((code, d, seg_id, start, end, coder, str(uuid.uuid4()), now)
+         for d, _n, seg_id, start, end, code, coder, _span in planned(segments)))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def measure(cmd: list[str]) -> dict[str, float]:
+    """Wall seconds and peak RSS (MB) of ``cmd`` in a fresh process; run from a fresh wrapper
+    process so that ru_maxrss of its children is this command's alone."""
+    out = subprocess.run([sys.executable, __file__, "--measure", "--", *cmd], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _measure_child(cmd: list[str]) -> None:
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        sys.exit(done.returncode)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "rss_mb": rss, "stdout": done.stdout[-2000:]}))
+
+
+def count_codings(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM coding").fetchone()[0]
+
+
+def run_size(tmp: Path, segments: int) -> None:
+    base = tmp / f"corpus_{segments}.db"
+    t0 = time.perf_counter()
+    build(base, segments)
+    csv_path = tmp / f"codings_{segments}.csv"
+    rows = write_csv(csv_path, segments)
+    print(f"\n{segments:,} segments: corpus {base.stat().st_size / 1e6:.0f} MB built and "
+          f"{rows:,}-row CSV ({csv_path.stat().st_size / 1e6:.0f} MB) written in "
+          f"{time.perf_counter() - t0:.1f} s")
+    exe = Path(sys.executable).parent / "qualcode"
+    qualcode = [str(exe)] if exe.exists() else [sys.executable, "-m", "qualcode"]
+    # the anchor first, on its own empty copy
+    anchor_db = tmp / "anchor.db"
+    shutil.copy(base, anchor_db)
+    a = measure([sys.executable, __file__, "--anchor", str(anchor_db), str(segments)])
+    anchored = count_codings(anchor_db)
+    anchor_db.unlink()
+    import_db = tmp / "import.db"
+    shutil.copy(base, import_db)
+    backups = tmp / "import.db.backups"
+    r = measure([*qualcode, "--db", str(import_db), "code", "import", str(csv_path), "--json"])
+    report = json.loads(r["stdout"])
+    imported = count_codings(import_db)
+    # the same import undone, in a fresh process too (the history keeps a range, not rows)
+    u = measure([*qualcode, "--db", str(import_db), "undo", "--any"])
+    left = count_codings(import_db)
+    print(f"  plain executemany (anchor):  {a['wall']:6.2f} s  peak RSS {a['rss_mb']:5.0f} MB"
+          f"  ({anchored:,} rows)")
+    print(f"  qualcode code import:        {r['wall']:6.2f} s  peak RSS {r['rss_mb']:5.0f} MB"
+          f"  ({report['added']:,} added, {report['skipped_duplicates']:,} duplicates"
+          f" skipped)   {r['wall'] / a['wall']:.2f}x the anchor   target <= 2x")
+    print(f"  qualcode undo of it:         {u['wall']:6.2f} s  peak RSS {u['rss_mb']:5.0f} MB"
+          f"  ({left:,} codings left)")
+    if imported != anchored:
+        print(f"  note: the import wrote {imported:,} codings, the anchor {anchored:,}")
+    for p in (import_db, base, csv_path):
+        p.unlink()
+    shutil.rmtree(backups, ignore_errors=True)
+    for extra in tmp.glob("*.db-*"):
+        extra.unlink()
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        _measure_child(sys.argv[3:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--anchor":
+        anchor(Path(sys.argv[2]), int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
+                        help="numbers of segments (rounded down to a multiple of 100)")
+    parser.add_argument("--dir", type=Path, help="work folder (a temporary one by default)")
+    args = parser.parse_args()
+    tmp = Path(args.dir or tempfile.mkdtemp(prefix="qualcode-bulk-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    for size in args.sizes:
+        run_size(tmp, size - size % PER_DOC)
+    if not args.dir:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
