@@ -139,3 +139,23 @@ def test_agreement_errors(two_coders, cli):
     assert result.exit_code == 1 and "two different coders" in result.stderr
     result = cli("agreement")
     assert result.exit_code == 1 and "--coders A B" in result.stderr
+
+
+def test_agreement_lists_disagreements_up_to_a_limit_and_counts_them_all(two_coders, cli):
+    data = cli.json("agreement", "--coders", "alice", "bob")
+    assert data["disagreements_total"] == 2 and len(data["disagreements"]) == 2
+    first = cli.json("agreement", "--coders", "alice", "bob", "--limit", "1")
+    assert first["disagreements"] == [
+        {"document": "entretien_01", "segment": 6, "code": "Écoute", "coder": "alice"}]
+    assert first["disagreements_total"] == 2
+    # the statistics still count every decision
+    assert first["overall"] == data["overall"] and first["codes"] == data["codes"]
+    assert cli.json("agreement", "--coders", "alice", "bob", "--limit", "1", "--all")[
+        "disagreements"] == data["disagreements"]
+    none = cli.json("agreement", "--coders", "alice", "bob", "--limit", "0")
+    assert none["disagreements"] == [] and none["disagreements_total"] == 2
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md", "--limit", "1").stdout
+    assert "| entretien_01 | 6 | Écoute | alice |" in md
+    assert "| entretien_01 | 7 |" not in md
+    assert "the first 1 of 2 segment x code decisions" in md and "--all" in md
+    assert cli("agreement", "--coders", "alice", "bob", "--limit", "-1").exit_code == 2

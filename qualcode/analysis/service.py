@@ -203,8 +203,10 @@ class AgreementResult:
     overall: Agreement
     documents: list[str]
     units: int
-    disagreements: list[dict[str, Any]]
+    disagreements: list[dict[str, Any]]  # the first ``limit`` (all when no limit)
     base: dict[str, Any]
+    disagreements_total: int = 0  # how many there are in all
+
 
     def to_json(self) -> dict[str, Any]:
         def stats(t: Agreement) -> dict[str, Any]:
@@ -215,17 +217,27 @@ class AgreementResult:
                 "documents": self.documents, "base": self.base,
                 "codes": [{"code": c, **stats(t)}
                           for c, t in zip(self.codes, self.tables, strict=True)],
-                "overall": stats(self.overall), "disagreements": self.disagreements}
+                "overall": stats(self.overall), "disagreements": self.disagreements,
+                "disagreements_total": self.disagreements_total}
+
+
+DISAGREEMENTS_LIMIT = 100
 
 
 def agreement_report(session: Session, *, coders: list[str], codes: list[str] | None = None,
-                     rollup: bool = False) -> AgreementResult:
+                     rollup: bool = False,
+                     limit: int | None = DISAGREEMENTS_LIMIT) -> AgreementResult:
     """Agreement of two coders per code and pooled, at segment level.
 
     Units: every non-interviewer segment of the documents both coders coded (at least one
     coding each). Codes: ``codes``, else every code either coder used there (each code on its
-    own; ``rollup`` counts sub-codes in their top-level code instead).
+    own; ``rollup`` counts sub-codes in their top-level code instead). Disagreements: the
+    first ``limit`` in (document, segment, code) order, all of them when ``limit`` is None;
+    ``disagreements_total`` counts them all.
     """
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"the limit of listed disagreements must be 0 or more, not {limit}",
+                           "pass --limit N, or --all to list them all")
     if len(coders) != 2 or coders[0] == coders[1]:
         raise InvalidInput("agreement compares exactly two different coders",
                            "pass --coders A B")
@@ -251,14 +263,20 @@ def agreement_report(session: Session, *, coders: list[str], codes: list[str] | 
     tables = agreement_tables(pres_a, pres_b)
     seg_doc, seg_n = corpus.seg_doc[keep], corpus.seg_n[keep]
     rows, cols = np.nonzero(pres_a != pres_b)
-    found = sorted(zip(rows.tolist(), cols.tolist(), strict=True),
-                   key=lambda rc: (corpus.doc_names[int(seg_doc[rc[0]])], seg_n[rc[0]], rc[1]))
+    # Sorted by document name, segment number and column with arrays, and only the listed
+    # ones become dicts: at corpus scale there are hundreds of thousands.
+    doc_rank = np.zeros(max(shared) + 1, dtype=np.int64)
+    for rank, d in enumerate(sorted(shared, key=lambda d: corpus.doc_names[d])):
+        doc_rank[d] = rank
+    order = np.lexsort((cols, seg_n[rows], doc_rank[seg_doc[rows]]))
+    if limit is not None:
+        order = order[:limit]
     disagreements = [{"document": corpus.doc_names[int(seg_doc[r])], "segment": int(seg_n[r]),
                       "code": columns.names[c], "coder": coders[0] if pres_a[r, c] else coders[1]}
-                     for r, c in found]
+                     for r, c in zip(rows[order].tolist(), cols[order].tolist(), strict=True)]
     return AgreementResult(
         coders=(coders[0], coders[1]), codes=columns.names, tables=tables,
         overall=pooled(tables), documents=[corpus.doc_names[d] for d in shared],
         units=int(keep.sum()), disagreements=disagreements,
-        base=_base(corpus, unit="segment", rollup=rollup),
+        base=_base(corpus, unit="segment", rollup=rollup), disagreements_total=int(rows.size),
     )

@@ -211,6 +211,12 @@ def agreement(
     rollup: Annotated[bool, typer.Option(
         "--rollup", help="Compare top-level codes (sub-codes rolled up) instead of each code.")
     ] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", metavar="N", min=0,
+        help="List the first N disagreements (the statistics count them all).")] = 100,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="List every disagreement (at corpus scale, hundreds of thousands).")
+    ] = False,
     format_: FormatOpt = None,
     output: OutputOpt = None,
     json_: JsonOpt = False,
@@ -226,8 +232,16 @@ def agreement(
 
     with session() as s:
         result = agreement_report(s, coders=list(coders or ()), codes=split_codes(codes),
-                                  rollup=rollup)
-    _emit(to_report(result), format_, output, json_, excel)
+                                  rollup=rollup, limit=None if all_ else limit)
+    report = to_report(result)
+    listed, total = len(result.disagreements), result.disagreements_total
+    if listed < total:
+        for table in report.tables:
+            if table.name == "disagreements":
+                table.base = (f"the first {listed:,} of {total:,} segment x code decisions "
+                              "where only one coder applied the code (--limit N lists more, "
+                              "--all every one)")
+    _emit(report, format_, output, json_, excel)
 
 
 def register(app: typer.Typer) -> None:
