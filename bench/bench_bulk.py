@@ -18,6 +18,12 @@ Both are timed as wall clock of the process and peak RSS (ru_maxrss of the child
 
 Target (issue #19): the import within 2x of the anchor, memory flat in the number of rows
 (under 300 MB for 1M rows).
+
+With ``--agreement`` it measures instead `qualcode agreement --coders alice bob --json` on the
+co-occurrence bench's corpus (N segments, 2N codings of two coders): with the default list of
+100 disagreements, beside `--all` (every disagreement listed) in the same run.
+
+    .venv/bin/python bench/bench_bulk.py --agreement --sizes 1000000
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 PHRASE = "on reçoit l’usager, on vérifie le dossier et on l’oriente vers le bon guichet."
 PER_DOC = 100
@@ -205,6 +212,28 @@ def run_size(tmp: Path, segments: int) -> None:
         extra.unlink()
 
 
+def run_agreement(tmp: Path, segments: int) -> None:
+    from bench_cooccurrence import build as build_cooc
+
+    db = tmp / f"agreement_{segments}.db"
+    t0 = time.perf_counter()
+    build_cooc(db, segments=segments, codings=2 * segments, docs=max(1, segments // 100),
+               agents=200)
+    print(f"\n{segments:,} segments, {2 * segments:,} codings of alice and bob: corpus built "
+          f"in {time.perf_counter() - t0:.1f} s")
+    exe = Path(sys.executable).parent / "qualcode"
+    qualcode = [str(exe)] if exe.exists() else [sys.executable, "-m", "qualcode"]
+    cmd = [*qualcode, "--db", str(db), "agreement", "--coders", "alice", "bob", "--json"]
+    everything = measure([*cmd, "--all"])
+    limited = measure(cmd)
+    total = json.loads(limited["stdout"].rsplit('"disagreements_total": ', 1)[1].split("}")[0])
+    print(f"  agreement --json --all (anchor): {everything['wall']:6.2f} s  peak RSS "
+          f"{everything['rss_mb']:5.0f} MB  ({total:,} disagreements listed)")
+    print(f"  agreement --json (first 100):    {limited['wall']:6.2f} s  peak RSS "
+          f"{limited['rss_mb']:5.0f} MB  ({total:,} counted)")
+    db.unlink()
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         _measure_child(sys.argv[3:])
@@ -216,13 +245,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
                         help="numbers of segments (rounded down to a multiple of 100)")
     parser.add_argument("--dir", type=Path, help="work folder (a temporary one by default)")
+    parser.add_argument("--agreement", action="store_true",
+                        help="measure `agreement --json` instead of `code import`")
     args = parser.parse_args()
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="qualcode-bulk-"))
     tmp.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     for size in args.sizes:
-        run_size(tmp, size - size % PER_DOC)
+        if args.agreement:
+            run_agreement(tmp, size)
+        else:
+            run_size(tmp, size - size % PER_DOC)
     if not args.dir:
         shutil.rmtree(tmp, ignore_errors=True)
 
