@@ -162,32 +162,38 @@ def _where(table: Any, pk: dict[str, Any]) -> list[Any]:
     return [table.c[k] == v for k, v in pk.items()]
 
 
-def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
-    """Put back the state before ``ops``: remove inserted rows, restore deleted ones, then
-    restore updated values (newest first). A row inserted and deleted in the same entry
-    leaves no trace."""
+def _grouped(ops: list[dict[str, Any]], verb: str) -> tuple[
+        dict[tuple, dict[str, Any]], dict[tuple, dict[str, Any]], list[dict[str, Any]],
+        list[dict[str, Any]]]:
+    """An entry's operations by kind: rows inserted and deleted (by table and primary key; a
+    row created and removed by the same change is in neither), updates, and id ranges."""
     inserted: dict[tuple, dict[str, Any]] = {}
     deleted: dict[tuple, dict[str, Any]] = {}
     updates: list[dict[str, Any]] = []
     ranges: list[dict[str, Any]] = []
     for op in ops:
-        cls = _TABLES.get(op["table"])
-        if cls is None:
-            raise QualcodeError(f"cannot undo a change to table {op['table']}")
-        pk_cols = [c.name for c in cls.__table__.primary_key.columns]
+        if op["table"] not in _TABLES:
+            raise QualcodeError(f"cannot {verb} a change to table {op['table']}")
         if op["op"] == INSERTED_IDS:
             ranges.append(op)
-            continue
-        if op["op"] == "update":
+        elif op["op"] == "update":
             updates.append(op)
-            continue
-        key = (op["table"], *(op["row"][c] for c in pk_cols))
-        if op["op"] == "insert":
-            inserted[key] = op["row"]
-        elif key in inserted:
-            del inserted[key]  # created and removed by the same change
         else:
-            deleted[key] = op["row"]
+            key = _op_key(op)
+            if op["op"] == "insert":
+                inserted[key] = op["row"]
+            elif key in inserted:
+                del inserted[key]  # created and removed by the same change
+            else:
+                deleted[key] = op["row"]
+    return inserted, deleted, updates, ranges
+
+
+def _revert_entry(session: Session, ops: list[dict[str, Any]]) -> None:
+    """Put back the state before ``ops``: remove inserted rows, restore deleted ones, then
+    restore updated values (newest first). A row inserted and deleted in the same entry
+    leaves no trace."""
+    inserted, deleted, updates, ranges = _grouped(ops, "undo")
     created_keys = set(inserted)
     for name in _DELETE_ORDER:
         table = _TABLES[name].__table__
@@ -235,27 +241,7 @@ def _coder_in_use(session: Session, coder_id: int) -> bool:
 def _apply_entry(session: Session, ops: list[dict[str, Any]]) -> None:
     """Make the change of ``ops`` again (redo): insert what it inserted (parents first), set
     the values it set, then delete what it deleted (children first)."""
-    inserted: dict[tuple, dict[str, Any]] = {}
-    deleted: dict[tuple, dict[str, Any]] = {}
-    updates: list[dict[str, Any]] = []
-    ranges: list[dict[str, Any]] = []
-    for op in ops:
-        cls = _TABLES.get(op["table"])
-        if cls is None:
-            raise QualcodeError(f"cannot redo a change to table {op['table']}")
-        if op["op"] == INSERTED_IDS:
-            ranges.append(op)
-            continue
-        if op["op"] == "update":
-            updates.append(op)
-            continue
-        key = _op_key(op)
-        if op["op"] == "insert":
-            inserted[key] = op["row"]
-        elif key in inserted:
-            del inserted[key]  # created and removed by the same change
-        else:
-            deleted[key] = op["row"]
+    inserted, deleted, updates, ranges = _grouped(ops, "redo")
     for name in reversed(_DELETE_ORDER):
         table = _TABLES[name].__table__
         values = [{k: _decode(v) for k, v in r.items()} for (t, *_), r in inserted.items()
