@@ -37,7 +37,7 @@ def excerpt(text: str) -> str:
 
 def name_keywords(name: str, analysis: Analysis) -> list[str]:
     """A code's name as evidence for it: the whole name, and each of its content words when
-    it has several (« déqualifiés » is evidence for `déqualification des agents`); their
+    it has several (« on se sent déqualifiés » is evidence for `agents déqualifiés`); their
     reliability, like any keyword's, depends on how specific they are in the corpus."""
     words = [name[int(analysis.starts[i]):int(analysis.ends[i])] for i in range(len(analysis))
              if not analysis.flags[i] & (STOP | PUNCT | SPACE)
