@@ -133,10 +133,17 @@ class _progress:
 
 
 def _evaluate(coder: str | None, threshold: float, json_: bool) -> None:
+    from ..suggest.analysis_cache import AnalysisStore
     from ..suggest.evaluate import evaluate
+    from ..suggest.service import cache_writer
+    from .common import database
 
-    with session(write=True) as s:  # keeps the analyses it had to compute in the cache
-        report = evaluate(s, coder=coder, threshold=threshold)
+    db = database(create=False)
+    # Reads only; the analyses it computes go to the cache in short write transactions.
+    with db.session() as s:
+        store = AnalysisStore(s)
+        store.writer = cache_writer(db)
+        report = evaluate(s, coder=coder, threshold=threshold, store=store)
     if json_:
         print_json(report)
         return

@@ -207,7 +207,7 @@ def suggest(
         raise QualcodeError(f"--min-score must lie between 0 and 1, not {min_score}")
     store = store or AnalysisStore(session)
     if db is not None:
-        store.writer = _cache_writer(db)
+        store.writer = cache_writer(db)
     doc_ids = None
     if documents:
         doc_ids = [get_document(session, name).id for name in documents]
@@ -339,7 +339,7 @@ def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[s
         session.execute(stmt)
 
 
-def _cache_writer(db: Database) -> Callable[[list[dict[str, Any]]], None]:
+def cache_writer(db: Database) -> Callable[[list[dict[str, Any]]], None]:
     """Analysis-cache rows written in their own short transaction (they are derived data: a
     run interrupted later keeps them, and the next run reads instead of parsing)."""
     from ..models import AnalysisCache
