@@ -167,9 +167,9 @@ class Review:
             docs = sorted({it.document for it in load_queue(s, code=self.code)})
         if not docs:
             return 0
-        with self.db.session(write=True) as s:
+        with self.db.session() as s:  # reads; writes in short transactions (see suggest)
             return len(suggest(s, documents=docs, codes=[self.code] if self.code else None,
-                               min_score=self.threshold, refresh_only=True))
+                               min_score=self.threshold, refresh_only=True, db=self.db))
 
     def meaning(self, score: float) -> str | None:
         """What ``score`` has meant on this corpus so far (refreshed every decision)."""
