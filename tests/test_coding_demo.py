@@ -70,4 +70,4 @@ def test_demo_retrieval_by_code_and_profile(demo):
     md = demo.ok("segments", "--code", "discrédit", "--where", "profil=pragmatique",
                  "--format", "md").stdout
     assert md.count("\n> « ") + md.startswith("> « ") == len(expected)
-    assert "(pragmatique)" in md
+    assert ", pragmatique, " in md  # « — Marc, pragmatique, entretien…:N »

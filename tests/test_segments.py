@@ -99,26 +99,73 @@ def test_rich_rendering_shows_provenance_and_codes(cli, coded):
     assert "Hélène (social) & Marc (pragmatique)" in out
 
 
-def test_markdown_excerpts(cli, coded):
+TURN = "La direction ne nous écoute pas : c’est du mépris, du mépris pur."
+NOTE = "Un usager crie ; Marc hausse les épaules, Hélène vient l’apaiser."
+
+
+def test_markdown_quotes_the_coded_span_and_signs_by_kind(cli, coded):
     md = cli.ok("segments", "--code", "discrédit", "--where", "profil=social",
                 "--format", "md").stdout
     assert md == (
         "## discrédit\n\n"
-        "> « La direction ne nous écoute pas : c’est du mépris, du mépris pur. »\n\n"
-        "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris\n\n"
-        "> « Un usager crie ; Marc hausse les épaules, Hélène vient l’apaiser. »\n\n"
-        "— Hélène (social) & Marc (pragmatique), notes_01.txt, segment 2; codes: discrédit\n"
+        f"> « {TURN} »\n\n"
+        "— Hélène, social, entretien_01.txt:4\n\n"
+        "> « … hausse les épaules … »\n\n"
+        "— note d’observation, notes_01.txt:2\n"
+    )
+    # the agents a fieldnote mentions do not sign it
+    assert "Marc" not in md.split("> « … hausse")[1]
+
+
+def test_context_adds_words_around_the_span(cli, coded):
+    md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
+                "--context", "2").stdout
+    # `;` is not a word: two words on each side are « crie », « Marc » and « Hélène vient »
+    assert "> « … crie ; Marc hausse les épaules, Hélène vient … »\n" in md
+    md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
+                "--context", "50").stdout
+    assert f"> « {NOTE} »\n" in md  # the whole paragraph: nothing cut, no ellipsis
+
+
+def test_whole_segment_quotes_the_turn_or_paragraph(cli, coded):
+    md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
+                "--whole-segment").stdout
+    assert md == f"## discrédit\n\n> « {NOTE} »\n\n— note d’observation, notes_01.txt:2\n"
+
+
+def test_several_spans_are_joined_with_an_ellipsis(cli, coded):
+    cli.ok("code", "apply", f"{E}:4", "attente", "--match", "La direction")
+    cli.ok("code", "apply", f"{E}:4", "attente", "--match", "du mépris pur")
+    cli.ok("code", "apply", f"{E}:4", "attente", "--match", "mépris pur.")
+    md = cli.ok("segments", "--code", "attente", "--format", "md").stdout
+    # overlapping spans read as one; the end of the turn is reached: no closing ellipsis
+    assert "> « La direction … du mépris pur. »\n\n— Hélène, social, entretien_01.txt:4" in md
+
+
+def test_without_code_the_whole_segment_with_its_codes(cli, coded):
+    md = cli.ok("segments", "--doc", N, "--format", "md").stdout
+    assert md == (
+        "> « File d’attente de vingt personnes devant le guichet dès huit heures. »\n\n"
+        "— note d’observation, notes_01.txt:1 ; codes : attente\n\n"
+        f"> « {NOTE} »\n\n"
+        "— note d’observation, notes_01.txt:2 ; codes : discrédit\n"
     )
 
 
-def test_markdown_interviewer_and_several_attributes(cli, coded, tmp_path):
+def test_attribution_interviewer_several_attributes_other_document(cli, coded, make_doc,
+                                                                    tmp_path):
     out = tmp_path / "x.md"
     cli.ok("segments", "--doc", E, "--where", "profil=social", "--where", "centre=nord",
            "--format", "md", "-o", out)
-    assert "— Hélène (centre=Nord, profil=social), entretien_01.txt, segment 2; codes: " \
-           "attente" in out.read_text(encoding="utf-8")
+    assert "— Hélène, centre=Nord, profil=social, entretien_01.txt:2 ; codes : attente" \
+        in out.read_text(encoding="utf-8")
     md = cli.ok("segments", "--code", "hiérarchie", "--format", "md").stdout
-    assert "— E (interviewer), entretien_01.txt, segment 3; codes: hiérarchie" in md
+    assert "— E (interviewer), entretien_01.txt:3" in md
+    make_doc("rapport.txt", [(None, "Le rapport annuel parle de mépris.")], kind="document",
+             agents=("Marc",))
+    cli.ok("code", "apply", "rapport.txt:1", "mépris", "--match", "mépris")
+    md = cli.ok("segments", "--code", "mépris", "--doc", "rapport.txt", "--format", "md").stdout
+    assert md == "## mépris\n\n> « … mépris. »\n\n— rapport.txt:1\n"
 
 
 def test_docx_excerpts(cli, coded, tmp_path):
@@ -131,18 +178,80 @@ def test_docx_excerpts(cli, coded, tmp_path):
     assert paragraphs == [
         ("Heading 1", "Excerpts"),
         ("Heading 2", "discrédit (1)"),
-        ("Quote", "« La direction ne nous écoute pas : c’est du mépris, du mépris pur. »"),
-        ("Normal", "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris"),
+        ("Quote", f"« {TURN} »"),
+        ("Normal", "— Hélène, social, entretien_01.txt:4"),
         ("Heading 2", "mépris (1)"),
-        ("Quote", "« La direction ne nous écoute pas : c’est du mépris, du mépris pur. »"),
-        ("Normal", "— Hélène (social), entretien_01.txt, segment 4; codes: discrédit, mépris"),
+        ("Quote", f"« {TURN} »"),
+        ("Normal", "— Hélène, social, entretien_01.txt:4"),
     ]
+    cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "docx",
+           "-o", out, "--context", "1")
+    paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert paragraphs[2:] == ["« … Marc hausse les épaules, Hélène … »",
+                              "— note d’observation, notes_01.txt:2"]
+    cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "docx",
+           "-o", out, "--whole-segment")
+    assert [p.text for p in docx.Document(str(out)).paragraphs][2] == f"« {NOTE} »"
 
 
-def test_docx_needs_output(cli, coded):
-    result = cli("segments", "--format", "docx")
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_file_formats_need_output(cli, coded, fmt):
+    result = cli("segments", "--format", fmt)
     assert result.exit_code == 2
     assert "needs -o PATH" in result.stderr
+
+
+def test_context_and_whole_segment_exclude_each_other(cli, coded):
+    result = cli("segments", "--code", "discrédit", "--format", "md", "--context", "3",
+                 "--whole-segment")
+    assert result.exit_code == 2
+    assert "choose one" in result.stderr
+
+
+def test_xlsx_excerpts(cli, coded, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "extraits.xlsx"
+    cli.ok("segments", "--code", "discrédit", "--format", "xlsx", "-o", out)
+    ws = openpyxl.load_workbook(out).active
+    rows = [[c.value for c in line] for line in ws.iter_rows()]
+    assert rows == [
+        ["document", "segment", "locuteur", "codes", "codeurs", "extrait", "source"],
+        [E, 4, "Hélène", "discrédit, mépris", "autre, testeur", f"« {TURN} »",
+         "— Hélène, social, entretien_01.txt:4"],
+        [E, 5, "Marc", "indifférence", "testeur",
+         "« Moi je fais mon travail, le reste ne me regarde pas. »",
+         "— Marc, pragmatique, entretien_01.txt:5"],
+        [N, 2, None, "discrédit", "testeur", "« … hausse les épaules … »",
+         "— note d’observation, notes_01.txt:2"],
+    ]
+    assert all(c.font.bold for c in ws[1])
+    assert all(c.alignment.wrap_text for line in ws.iter_rows(min_row=2) for c in line)
+    assert ws.column_dimensions["F"].width >= 60  # the quote
+    assert ws.column_dimensions["A"].width >= len(N)
+    cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "xlsx",
+           "-o", out, "--context", "1")
+    assert openpyxl.load_workbook(out).active["F2"].value == \
+        "« … Marc hausse les épaules, Hélène … »"
+    cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "xlsx",
+           "-o", out, "--whole-segment")
+    assert openpyxl.load_workbook(out).active["F2"].value == f"« {NOTE} »"
+
+
+def test_xlsx_excerpts_neutralise_formulas(cli, db, make_doc, tmp_path):
+    import openpyxl
+
+    make_doc("note.txt", [(None, "=SOMME(A1:A9) est écrit au tableau.")], kind="observation")
+    make_doc("=calc.txt", [(None, "+33 6 12 34 56 78")])
+    out = tmp_path / "x.xlsx"
+    cli.ok("segments", "--format", "xlsx", "-o", out)
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A2"].value == "'=calc.txt"
+    assert ws["F2"].value == "« +33 6 12 34 56 78 »"  # the quote mark keeps it text
+    assert ws["G2"].value == "— =calc.txt:1"  # starts with the dash: not a formula
+    assert ws["F3"].value == "« =SOMME(A1:A9) est écrit au tableau. »"
+    assert all(c.data_type == "s" for line in ws.iter_rows() for c in line
+               if c.value and c.column != 2)  # column B: the segment number
 
 
 def test_csv_excerpts(cli, coded):

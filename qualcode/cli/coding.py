@@ -147,7 +147,7 @@ def code_export(
     info(f"Wrote {report['codings']} codings to {where}.")
 
 
-FORMATS = ("md", "docx", "csv")
+FORMATS = ("md", "docx", "xlsx", "csv")
 
 
 def segments(
@@ -171,10 +171,14 @@ def segments(
     coded: Annotated[bool, typer.Option(help="Segments with at least one coding.")] = False,
     json_: JsonOpt = False,
     format_: Annotated[str | None, typer.Option(
-        "--format", "-f", help="md (quotable excerpts), docx or csv.")] = None,
+        "--format", "-f", help="md (quotable excerpts), docx, xlsx or csv.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (stdout for md and csv when absent).")] = None,
     excel: ExcelOpt = False,
+    context: Annotated[int, typer.Option(
+        "--context", metavar="N", min=0, help="Excerpts: N words around the coded span.")] = 0,
+    whole_segment: Annotated[bool, typer.Option(
+        help="Excerpts: quote the whole segment, not the coded span.")] = False,
 ) -> None:
     """Retrieve excerpts: by code, agent profile, kind, coder, document or words.
 
@@ -188,8 +192,11 @@ def segments(
         format_ = "csv"
     elif excel:
         raise typer.BadParameter("--excel writes CSV", param_hint=f"--format {format_}")
-    if format_ == "docx" and output is None:
-        raise typer.BadParameter("a .docx needs -o PATH", param_hint="--format docx")
+    if format_ in ("docx", "xlsx") and output is None:
+        raise typer.BadParameter(f"a .{format_} needs -o PATH", param_hint=f"--format {format_}")
+    if context and whole_segment:
+        raise typer.BadParameter("--context quotes around the coded span, --whole-segment "
+                                 "the whole segment: choose one", param_hint="--context")
     conditions = parse_where(where or [])
     with session() as s:
         n = None
@@ -200,7 +207,8 @@ def segments(
             doc = found.name
         rows = find_segments(s, codes=code or [], exact=exact, where=conditions, kind=kind,
                              coders=coder or [], doc=doc, text=text, uncoded=uncoded,
-                             coded=coded)
+                             coded=coded,
+                             spans=not json_ and format_ in ("md", "docx", "xlsx"))
         if n is not None:
             rows = [row for row in rows if row["segment"] == n]
         colours = code_colours(s)
@@ -209,23 +217,30 @@ def segments(
         print_json(rows)
         return
     if format_ is not None:
-        _write_excerpts(rows, format_, output, list(conditions), groups, excel)
+        _write_excerpts(rows, format_, output, list(conditions), groups, excel,
+                        context=context, whole=whole_segment)
         return
     _print_segments(rows, colours, text, list(conditions))
     info(f"{len(rows)} segments")
 
 
 def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys: list[str],
-                    groups: Any, excel: bool = False) -> None:
-    from ..coding.excerpts import profile_keys, render_csv, render_markdown, write_docx
+                    groups: Any, excel: bool = False, *, context: int = 0,
+                    whole: bool = False) -> None:
+    from ..coding import excerpts
     from ..errors import InvalidInput
 
-    keys = profile_keys(rows, where_keys)
+    keys = excerpts.profile_keys(rows, where_keys)
     if fmt == "docx":
-        write_docx(rows, output, keys=keys, groups=groups)
+        excerpts.write_docx(rows, output, keys=keys, groups=groups, context=context,
+                            whole=whole)
+    elif fmt == "xlsx":
+        names = None if whole or not groups else set().union(*(g[1] for g in groups))
+        excerpts.write_xlsx(rows, output, keys=keys, names=names, context=context)
     else:
-        content = (render_markdown(rows, keys=keys, groups=groups) if fmt == "md"
-                   else render_csv(rows, excel=excel))
+        content = (excerpts.render_markdown(rows, keys=keys, groups=groups, context=context,
+                                            whole=whole) if fmt == "md"
+                   else excerpts.render_csv(rows, excel=excel))
         if output is None:
             typer.echo(content, nl=False)
             return

@@ -1,13 +1,15 @@
-"""Quotable excerpts with their provenance: Markdown, Word (.docx) and CSV.
+"""Quotable excerpts with their provenance: Markdown, Word (.docx), Excel (.xlsx) and CSV.
 
-Each renderer takes the rows of :func:`qualcode.coding.retrieve.find_segments`. The
-provenance says who speaks (agent and profile), where (document, segment) and how it is
-coded, so a quotation in a thesis can be traced back.
+Each renderer takes the rows of :func:`qualcode.coding.retrieve.find_segments` (with
+``spans=True`` to quote the coded span rather than the whole segment). The attribution
+says who speaks (agent and profile) or what the text is (a fieldnote, a document) and
+where (`document:N`), so a quotation in a thesis can be traced back.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,39 +54,122 @@ def speaker_label(row: Row, keys: list[str]) -> str:
     return ""
 
 
-def provenance(row: Row, keys: list[str]) -> str:
-    parts = [p for p in (speaker_label(row, keys), row["document"]) if p]
-    line = f"— {', '.join(parts)}, segment {row['segment']}"
-    if row["codes"]:
-        line += f"; codes: {', '.join(row['codes'])}"
+def attribution(row: Row, keys: list[str]) -> str:
+    """`— Hélène, social, entretien_01.txt:4` for a turn of a known agent, `— E
+    (interviewer), …` for another speaker, `— note d’observation, notes.txt:2` for a
+    fieldnote paragraph (never signed by the agents it mentions), `— doc.txt:3` otherwise."""
+    where = f"{row['document']}:{row['segment']}"
+    speaker = row.get("speaker")
+    if speaker:
+        if row["agents"]:
+            attrs = row["profiles"].get(row["agents"][0], {})
+            values = [(k, attrs[k]) for k in keys if attrs.get(k)]
+            profile = [v if len(keys) == 1 else f"{k}={v}" for k, v in values]
+            who = ", ".join([row["agents"][0], *profile])
+        else:
+            who = speaker + (" (interviewer)" if row.get("interviewer") else "")
+        return f"— {who}, {where}"
+    if row.get("kind") == "observation":
+        return f"— note d’observation, {where}"
+    return f"— {where}"
+
+
+def provenance(row: Row, keys: list[str], with_codes: bool = False) -> str:
+    """The attribution, followed by the segment's codes when no heading names them."""
+    line = attribution(row, keys)
+    if with_codes and row["codes"]:
+        line += f" ; codes : {', '.join(row['codes'])}"
     return line
 
 
-def _quote(text: str) -> str:
-    return f"« {' '.join(text.split())} »"
+# a word has a letter or digit: `;` or `–` alone does not count in --context
+_WORD = re.compile(r"\S*\w\S*")
+
+
+def _has_word(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _widen(text: str, start: int, end: int, words: int) -> tuple[int, int]:
+    """``start``-``end`` with ``words`` more words of ``text`` on each side."""
+    if words <= 0:
+        return start, end
+    before = [m.start() for m in _WORD.finditer(text, 0, start)]
+    after = [m.end() for m in _WORD.finditer(text, end)]
+    if before:
+        start = before[max(0, len(before) - words)]
+    if after:
+        end = after[min(len(after), words) - 1]
+    return start, end
+
+
+def quote_pieces(row: Row, names: set[str] | None, context: int = 0) -> list[str]:
+    """The quoted text as pieces, `…` standing for what is cut: the union of the spans
+    of the codings of ``names`` in the segment, widened by ``context`` words on each
+    side; the whole segment when ``names`` is None or the row has no such span."""
+    text = row["text"]
+    spans = sorted((s, e) for code, s, e in row.get("spans", ())
+                   if names is not None and code in names and e > s)
+    if not spans:
+        return [" ".join(text.split())]
+    merged: list[list[int]] = []
+    for s, e in spans:
+        s, e = _widen(text, s, e, context)
+        # spans that touch, or are apart only by spaces or punctuation, read as one
+        if merged and not _has_word(text[merged[-1][1]:s]):
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    # punctuation alone (a final full stop) is quoted, not cut
+    if not _has_word(text[:merged[0][0]]):
+        merged[0][0] = 0
+    if not _has_word(text[merged[-1][1]:]):
+        merged[-1][1] = len(text)
+    pieces: list[str] = []
+    if merged[0][0] > 0:
+        pieces.append("…")
+    for i, (s, e) in enumerate(merged):
+        if i:
+            pieces.append("…")
+        pieces.append(" ".join(text[s:e].split()))
+    if merged[-1][1] < len(text):
+        pieces.append("…")
+    return pieces
+
+
+def quote(row: Row, names: set[str] | None = None, context: int = 0) -> str:
+    """`« … hausse les épaules … »`: see :func:`quote_pieces`."""
+    return f"« {' '.join(quote_pieces(row, names, context))} »"
 
 
 def render_markdown(rows: list[Row], *, keys: list[str], title: str | None = None,
-                    groups: list[tuple[str, set[str]]] | None = None) -> str:
+                    groups: list[tuple[str, set[str]]] | None = None,
+                    context: int = 0, whole: bool = False) -> str:
+    """Excerpts under a heading per requested code, each quoting that code's span (the
+    whole segment when ``whole`` or without ``groups``), then its attribution."""
     out: list[str] = []
     if title:
         out += [f"# {title}", ""]
-    for heading, chosen in _grouped(rows, groups):
+    for heading, names, chosen in _grouped(rows, groups, whole):
         if heading is not None:
             out += [f"## {heading}", ""]
         for row in chosen:
-            out += [f"> {_quote(row['text'])}", "", provenance(row, keys), ""]
+            out += [f"> {quote(row, names, context)}", "",
+                    provenance(row, keys, with_codes=heading is None), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _grouped(rows: list[Row], groups: list[tuple[str, set[str]]] | None):
+def _grouped(rows: list[Row], groups: list[tuple[str, set[str]]] | None, whole: bool = False):
+    """(heading, code names whose spans are quoted, rows) for each requested code."""
     if not groups:
-        return [(None, rows)]
-    return [(name, [r for r in rows if names & set(r["codes"])]) for name, names in groups]
+        return [(None, None, rows)]
+    return [(name, None if whole else names, [r for r in rows if names & set(r["codes"])])
+            for name, names in groups]
 
 
 def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str | None = None,
-               groups: list[tuple[str, set[str]]] | None = None) -> None:
+               groups: list[tuple[str, set[str]]] | None = None,
+               context: int = 0, whole: bool = False) -> None:
     """A Word document: a heading per requested code (or one list), each excerpt as a quote
     followed by its provenance in italics."""
     import docx
@@ -94,12 +179,13 @@ def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str
 
     document = docx.Document()
     document.add_heading(xml_safe(title or "Excerpts"), level=1)
-    for heading, chosen in _grouped(rows, groups):
+    for heading, names, chosen in _grouped(rows, groups, whole):
         if heading is not None:
             document.add_heading(xml_safe(f"{heading} ({len(chosen)})"), level=2)
         for row in chosen:
-            document.add_paragraph(xml_safe(_quote(row["text"])), style="Quote")
-            document.add_paragraph().add_run(xml_safe(provenance(row, keys))).italic = True
+            document.add_paragraph(xml_safe(quote(row, names, context)), style="Quote")
+            line = provenance(row, keys, with_codes=heading is None)
+            document.add_paragraph().add_run(xml_safe(line)).italic = True
     try:
         document.save(str(path))
     except OSError as exc:
@@ -122,3 +208,48 @@ def render_csv(rows: list[Row], excel: bool = False) -> str:
                  *values, "; ".join(r["codes"]), r["text"]]
         writer.writerow([neutralise(c) for c in cells])
     return buf.getvalue()
+
+
+XLSX_HEADER = ("document", "segment", "locuteur", "codes", "codeurs", "extrait", "source")
+_XLSX_WIDTHS = (0, 9, 16, 24, 14, 70, 40)  # A: see below
+
+
+def write_xlsx(rows: list[Row], path: Path | str, *, keys: list[str],
+               names: set[str] | None = None, context: int = 0) -> None:
+    """One row per excerpt: document, segment, speaker, codes, coders (of the quoted
+    codes), the quote and its attribution; bold header, wrapped text, formulas shown as
+    text. ``names``: the codes whose spans are quoted (None: the whole segment)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from ..errors import InvalidInput
+    from ..export.render import safe_cell, xml_safe
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "extraits"
+    ws.append(list(XLSX_HEADER))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        coded_by = row.get("coded_by", {})
+        quoted = [c for c in row["codes"] if names is None or c in names]
+        coders = sorted({who for c in quoted for who in coded_by.get(c, ())})
+        cells = [row["document"], row["segment"], row.get("speaker") or "",
+                 ", ".join(row["codes"]), ", ".join(coders),
+                 quote(row, names, context), attribution(row, keys)]
+        ws.append([v if isinstance(v, int) else safe_cell(xml_safe(v)) for v in cells])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            cell.alignment = wrap
+    for letter, width in zip("ABCDEFG", _XLSX_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
+    # the document column fits its longest name (within reason)
+    ws.column_dimensions["A"].width = max(12, min(40, max(
+        (len(r["document"]) for r in rows), default=10) + 2))
+    ws.freeze_panes = "A2"
+    try:
+        wb.save(str(path))
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None

@@ -88,6 +88,7 @@ def find_segments(
     text: str | None = None,
     uncoded: bool = False,
     coded: bool = False,
+    spans: bool = False,
 ) -> list[dict[str, Any]]:
     """Segments matching every filter, in document and segment order.
 
@@ -99,7 +100,9 @@ def find_segments(
       ``uncoded`` only segments they coded are listed (`--coder ana` asks for ana's work);
     - ``text``: accent- and case-insensitive search in the segment text;
     - ``uncoded``: segments without any coding (interviewer turns excluded);
-    - ``coded``: segments with at least one coding.
+    - ``coded``: segments with at least one coding;
+    - ``spans``: each row also has `spans`, the `(code, start, end)` of the codings it
+      holds, clipped to the segment, offsets relative to its text (for quotes).
     """
     if uncoded and (codes or coded):
         raise InvalidInput("--uncoded cannot be combined with --code or --coded")
@@ -191,6 +194,7 @@ def find_segments(
     starts = [seg.start for seg in segments]
     ends = [seg.end for seg in segments]
     seg_codes: dict[int, dict[int, set[int]]] = {}
+    seg_spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for d_id, start, end, code_id, coder_id in session.execute(coding_stmt):
         bound = bounds.get(d_id)
         if bound is None:
@@ -207,6 +211,8 @@ def find_segments(
                     per_code[code_id] = {coder_id}
                 else:
                     coders_of.add(coder_id)
+                if spans:
+                    seg_spans[i].append((code_id, start, end))
             i += 1
 
     needle = fold(text) if text else None
@@ -233,7 +239,7 @@ def find_segments(
         names = sorted((code_names[c] for c in present), key=lambda n: (n.casefold(), n))
         by_name = {code_names[c]: who for c, who in present.items()}
         agent_list = sorted(agents, key=lambda a: agent_names[a])
-        out.append({
+        row = {
             "document": doc_name, "segment": seg.n, "text": doc_text[seg.start:seg.end],
             "codes": names,
             "agents": [agent_names[a] for a in agent_list],
@@ -241,6 +247,11 @@ def find_segments(
             "start": seg.start, "end": seg.end,
             "profiles": {agent_names[a]: dict(profiles.get(a, {})) for a in agent_list},
             "coded_by": {n: sorted(coder_names[c] for c in by_name[n]) for n in names},
-        })
+        }
+        if spans:
+            row["spans"] = sorted(
+                (code_names[c], max(s, seg.start) - seg.start, min(e, seg.end) - seg.start)
+                for c, s, e in seg_spans.get(i, ()))
+        out.append(row)
     out.sort(key=lambda r: (r["document"], r["segment"]))
     return out
