@@ -123,8 +123,11 @@ def test_agreement_rollup_and_formats(two_coders, cli):
     data = cli.json("agreement", "--coders", "alice", "bob", "--rollup")
     assert [c["code"] for c in data["codes"]] == ["Relation", "Temps"]
     assert data["codes"][0]["kappa"] == pytest.approx(0.6)
-    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md").stdout
+    # without intervals the statistics are plain numbers, as before
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md",
+                "--bootstrap", "0").stdout
     assert "| Écoute | 4 | 1 | 1 | 4 | 80.0 | 0.600 | 0.620 |" in md
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md").stdout
     assert "| entretien\\_01 |" not in md and "| entretien_01 | 6 | Écoute | alice |" in md
     tex = cli.ok("agreement", "--coders", "alice", "bob", "--format", "tex").stdout
     assert "entretien\\_01 & 6 & Écoute & alice \\\\" in tex
@@ -159,3 +162,72 @@ def test_agreement_lists_disagreements_up_to_a_limit_and_counts_them_all(two_cod
     assert "| entretien_01 | 7 |" not in md
     assert "the first 1 of 2 segment x code decisions" in md and "--all" in md
     assert cli("agreement", "--coders", "alice", "bob", "--limit", "-1").exit_code == 2
+
+
+def test_agreement_ac1_prevalence_and_intervals(two_coders, cli):
+    data = cli.json("agreement", "--coders", "alice", "bob")
+    codes = {c["code"]: c for c in data["codes"]}
+    e, t, o = codes["Écoute"], codes["Temps"], data["overall"]
+    # Écoute (4, 1, 1, 4): pA = pB = 0.5; pe = 2 * .5 * .5 = .5, AC1 = (.8 - .5) / .5 = 0.6
+    assert (e["prevalence_a"], e["prevalence_b"], e["prevalence"]) == pytest.approx((.5, .5, .5))
+    assert e["ac1"] == pytest.approx(0.6)
+    # Temps (1, 0, 0, 9): pi = 0.1, po = 1 -> AC1 = 1
+    assert t["prevalence"] == pytest.approx(0.1) and t["ac1"] == pytest.approx(1.0)
+    # pooled (5, 1, 1, 13): pi = 0.3, pe = 0.42, AC1 = (0.9 - 0.42) / 0.58 = 0.48 / 0.58
+    assert o["ac1"] == pytest.approx(0.48 / 0.58)
+    assert not any(c["extreme_prevalence"] for c in data["codes"])
+    # intervals next to the old keys, which keep their plain numbers
+    assert data["bootstrap"]["resamples"] == 1000
+    for row in (e, t, o):
+        for key in ("kappa", "alpha", "ac1"):
+            ci = row["intervals"][key]
+            assert ci["value"] == row[key]
+            assert ci["low"] <= ci["value"] <= ci["high"]
+    # Temps has no disagreement: a resample either holds turn 7 (kappa 1) or not (kappa
+    # undefined, left out), so the interval is [1, 1]
+    assert (t["intervals"]["kappa"]["low"], t["intervals"]["kappa"]["high"]) == (1.0, 1.0)
+    # the fixed seed makes the intervals reproducible from one run to the next
+    again = cli.json("agreement", "--coders", "alice", "bob")
+    assert again["codes"] == data["codes"] and again["overall"] == data["overall"]
+    none = cli.json("agreement", "--coders", "alice", "bob", "--bootstrap", "0")
+    assert none["bootstrap"]["resamples"] == 0
+    assert none["overall"]["intervals"]["kappa"] == {"value": o["kappa"], "low": None,
+                                                    "high": None}
+    assert cli("agreement", "--coders", "alice", "bob", "--bootstrap", "-1").exit_code == 2
+
+
+def test_agreement_interval_text_in_tables(two_coders, cli):
+    data = cli.json("agreement", "--coders", "alice", "bob")
+    ci = data["overall"]["intervals"]["kappa"]
+    text = f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]"
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md").stdout
+    assert "kappa [95% CI]" in md and f"| {text} |" in md
+    assert "percentile bootstrap, 1,000 resamples" in md
+    tex = cli.ok("agreement", "--coders", "alice", "bob", "--format", "tex").stdout
+    assert f"& {text} &" in tex
+    csv_text = cli.ok("agreement", "--coders", "alice", "bob", "--format", "csv").stdout
+    header = csv_text.splitlines()[0].split(",")
+    assert {"kappa", "kappa_low", "kappa_high", "kappa_ci", "ac1", "prevalence"} <= set(header)
+    assert text in csv_text
+
+
+def test_agreement_notes_extreme_prevalence(db, make_doc, cli):
+    from test_cooccurrence_corpus import add_code, code_segment
+
+    # 25 turns; Rare: both coders on turn 1 only -> prevalence 4 %: the kappa paradox note
+    make_doc("entretien_01", [("Hélène", f"Réponse {k}.") for k in range(1, 26)])
+    with db.session(write=True) as s:
+        add_code(s, "Rare")
+        add_code(s, "Courant", position=1)
+        code_segment(s, "entretien_01", 1, "Rare", coder="alice")
+        code_segment(s, "entretien_01", 1, "Rare", coder="bob")
+        for k in range(1, 13):
+            code_segment(s, "entretien_01", k, "Courant", coder="alice")
+            code_segment(s, "entretien_01", k, "Courant", coder="bob")
+    data = cli.json("agreement", "--coders", "alice", "bob", "--bootstrap", "0")
+    flags = {c["code"]: c["extreme_prevalence"] for c in data["codes"]}
+    assert flags == {"Rare": True, "Courant": False}
+    assert data["codes"][0]["prevalence"] == pytest.approx(1 / 25)
+    md = cli.ok("agreement", "--coders", "alice", "bob", "--format", "md").stdout
+    assert "> Warning: mean prevalence under 5% or over 95% for Rare:" in md
+    assert "kappa paradox" in md

@@ -15,7 +15,15 @@ from sqlmodel import Session
 from ..corpus.agents import resolve_attribute_key
 from ..errors import InvalidInput
 from . import units as U
-from .agreement import Agreement, agreement_tables, pooled
+from .agreement import (
+    BOOTSTRAP_SEED,
+    STATISTICS,
+    Agreement,
+    Interval,
+    agreement_tables,
+    bootstrap_intervals,
+    pooled,
+)
 from .cooccurrence import (
     IMBALANCE_RATIO,
     MEASURES,
@@ -206,18 +214,37 @@ class AgreementResult:
     disagreements: list[dict[str, Any]]  # the first ``limit`` (all when no limit)
     base: dict[str, Any]
     disagreements_total: int = 0  # how many there are in all
+    bootstrap: int = 0  # resamples behind the intervals (0: none)
+    seed: int = BOOTSTRAP_SEED
+    # 95 % percentile intervals of kappa, alpha, ac1: one dict per code, and pooled
+    intervals: list[dict[str, Interval]] = field(default_factory=list)
+    overall_intervals: dict[str, Interval] = field(default_factory=dict)
 
+    def interval(self, index: int | None, stat: str) -> Interval:
+        """Interval of ``stat`` for code ``index`` (None: pooled); (None, None) if none."""
+        found = self.overall_intervals if index is None else (
+            self.intervals[index] if index < len(self.intervals) else {})
+        return found.get(stat, Interval(None, None))
 
     def to_json(self) -> dict[str, Any]:
-        def stats(t: Agreement) -> dict[str, Any]:
+        def stats(t: Agreement, index: int | None) -> dict[str, Any]:
             return {"both": t.both, "only_a": t.only_a, "only_b": t.only_b,
-                    "neither": t.neither, "po": t.percent, "kappa": t.kappa, "alpha": t.alpha}
+                    "neither": t.neither, "po": t.percent, "kappa": t.kappa, "alpha": t.alpha,
+                    "ac1": t.ac1, "prevalence_a": t.prevalence_a,
+                    "prevalence_b": t.prevalence_b, "prevalence": t.prevalence,
+                    "extreme_prevalence": t.extreme_prevalence,
+                    "intervals": {k: {"value": getattr(t, k),
+                                      "low": self.interval(index, k).low,
+                                      "high": self.interval(index, k).high}
+                                  for k in STATISTICS}}
 
         return {"coders": list(self.coders), "unit": "segment", "units": self.units,
                 "documents": self.documents, "base": self.base,
-                "codes": [{"code": c, **stats(t)}
-                          for c, t in zip(self.codes, self.tables, strict=True)],
-                "overall": stats(self.overall), "disagreements": self.disagreements,
+                "bootstrap": {"resamples": self.bootstrap, "seed": self.seed, "level": 0.95,
+                              "method": "percentile, units resampled"},
+                "codes": [{"code": c, **stats(t, i)}
+                          for i, (c, t) in enumerate(zip(self.codes, self.tables, strict=True))],
+                "overall": stats(self.overall, None), "disagreements": self.disagreements,
                 "disagreements_total": self.disagreements_total}
 
 
@@ -226,15 +253,20 @@ DISAGREEMENTS_LIMIT = 100
 
 def agreement_report(session: Session, *, coders: list[str], codes: list[str] | None = None,
                      rollup: bool = False,
-                     limit: int | None = DISAGREEMENTS_LIMIT) -> AgreementResult:
+                     limit: int | None = DISAGREEMENTS_LIMIT, bootstrap: int = 1000,
+                     seed: int = BOOTSTRAP_SEED) -> AgreementResult:
     """Agreement of two coders per code and pooled, at segment level.
 
     Units: every non-interviewer segment of the documents both coders coded (at least one
     coding each). Codes: ``codes``, else every code either coder used there (each code on its
     own; ``rollup`` counts sub-codes in their top-level code instead). Disagreements: the
     first ``limit`` in (document, segment, code) order, all of them when ``limit`` is None;
-    ``disagreements_total`` counts them all.
+    ``disagreements_total`` counts them all. ``bootstrap``: resamples of the units behind the
+    95 % intervals of kappa, alpha and AC1 (0: no intervals); ``seed`` makes them reproducible.
     """
+    if bootstrap < 0:
+        raise InvalidInput(f"the number of bootstrap resamples must be 0 or more, not {bootstrap}",
+                           "pass --bootstrap N, or --bootstrap 0 to skip the intervals")
     if limit is not None and limit < 0:
         raise InvalidInput(f"the limit of listed disagreements must be 0 or more, not {limit}",
                            "pass --limit N, or --all to list them all")
@@ -261,6 +293,8 @@ def agreement_report(session: Session, *, coders: list[str], codes: list[str] | 
     pres_a = U.segment_presence(corpus, columns, in_shared & (corpus.cod_coder == a_id))[keep]
     pres_b = U.segment_presence(corpus, columns, in_shared & (corpus.cod_coder == b_id))[keep]
     tables = agreement_tables(pres_a, pres_b)
+    intervals, overall_intervals = (bootstrap_intervals(pres_a, pres_b, bootstrap, seed)
+                                    if bootstrap else ([], {}))
     seg_doc, seg_n = corpus.seg_doc[keep], corpus.seg_n[keep]
     rows, cols = np.nonzero(pres_a != pres_b)
     # Sorted by document name, segment number and column with arrays, and only the listed
@@ -279,4 +313,6 @@ def agreement_report(session: Session, *, coders: list[str], codes: list[str] | 
         overall=pooled(tables), documents=[corpus.doc_names[d] for d in shared],
         units=int(keep.sum()), disagreements=disagreements,
         base=_base(corpus, unit="segment", rollup=rollup), disagreements_total=int(rows.size),
+        bootstrap=bootstrap, seed=seed, intervals=intervals,
+        overall_intervals=overall_intervals,
     )

@@ -217,12 +217,17 @@ def agreement(
     all_: Annotated[bool, typer.Option(
         "--all", help="List every disagreement (at corpus scale, hundreds of thousands).")
     ] = False,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", metavar="N", min=0,
+        help="Resamples of the segments for the 95% intervals of kappa, alpha and AC1 "
+             "(fixed seed: reproducible); 0 skips them.")] = 1000,
     format_: FormatOpt = None,
     output: OutputOpt = None,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
 ) -> None:
-    """Agreement of two coders per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
+    """Agreement of two coders per code and overall: percent, Cohen's kappa, Krippendorff's alpha,
+    Gwet's AC1 with bootstrap 95% intervals, and each code's prevalence.
 
     Example: qualcode agreement --coders alice bob --format md -o accord.md
     """
@@ -232,7 +237,8 @@ def agreement(
 
     with session() as s:
         result = agreement_report(s, coders=list(coders or ()), codes=split_codes(codes),
-                                  rollup=rollup, limit=None if all_ else limit)
+                                  rollup=rollup, limit=None if all_ else limit,
+                                  bootstrap=bootstrap)
     report = to_report(result)
     listed, total = len(result.disagreements), result.disagreements_total
     if listed < total:

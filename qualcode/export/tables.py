@@ -146,24 +146,62 @@ def crosstab_report(result: Any, measure: str = "segments", percent: str = "col"
     return Report("crosstab", [table], records, result.to_json())
 
 
+def ci_text(value: float | None, low: float | None, high: float | None) -> str:
+    """A statistic with its interval: ``0.600 [0.480, 0.750]``; n/a where undefined."""
+    if value is None:
+        return "n/a"
+    if low is None or high is None:
+        return fmt(value, RATIO)
+    return f"{fmt(value, RATIO)} [{fmt(low, RATIO)}, {fmt(high, RATIO)}]"
+
+
+AGREEMENT_STATS = (("kappa", "kappa"), ("alpha", "alpha"), ("ac1", "AC1"))
+
+
 def agreement_report(result: Any) -> Report:
     a, b = result.coders
-    header = ["code", "both", f"only {a}", f"only {b}", "neither", "agreement %", "kappa",
-              "alpha"]
-    kinds = [TEXT, INT, INT, INT, INT, PCT, RATIO, RATIO]
+    with_ci = bool(getattr(result, "bootstrap", 0))
+    header = ["code", "both", f"only {a}", f"only {b}", "neither", "agreement %",
+              *(f"{label} [95% CI]" if with_ci else label for _, label in AGREEMENT_STATS),
+              f"prevalence {a} %", f"prevalence {b} %", "mean prevalence %"]
+    stat_kind = TEXT if with_ci else RATIO
+    kinds = [TEXT, INT, INT, INT, INT, PCT, stat_kind, stat_kind, stat_kind, PCT, PCT, PCT]
 
-    def row(label: str, t: Any) -> list[Any]:
-        po = None if t.percent is None else 100 * t.percent
-        return [label, t.both, t.only_a, t.only_b, t.neither, po, t.kappa, t.alpha]
+    def pct(x: float | None) -> float | None:
+        return None if x is None else 100 * x
 
-    rows = [row(c, t) for c, t in zip(result.codes, result.tables, strict=True)]
-    rows.append(row("(overall, pooled)", result.overall))
+    def row(label: str, t: Any, index: int | None) -> list[Any]:
+        stats = []
+        for key, _ in AGREEMENT_STATS:
+            value = getattr(t, key)
+            if with_ci:
+                ci = result.interval(index, key)
+                stats.append(ci_text(value, ci.low, ci.high))
+            else:
+                stats.append(value)
+        return [label, t.both, t.only_a, t.only_b, t.neither, pct(t.percent), *stats,
+                pct(t.prevalence_a), pct(t.prevalence_b), pct(t.prevalence)]
+
+    labelled = [*((c, t, i) for i, (c, t) in enumerate(zip(result.codes, result.tables,
+                                                             strict=True))),
+                ("(overall, pooled)", result.overall, None)]
+    rows = [row(c, t, i) for c, t, i in labelled]
     base = result.base
     n_docs = len(result.documents)
     base_line = (f"{_count(result.units, 'segment')} (non-interviewer turns of the {n_docs} "
                  f"document{'s' if n_docs > 1 else ''} both coders coded); coders: {a}, {b}; "
                  f"{_codebook_text(base['codebook'])}; {base['date']}")
-    stats = Table("agreement", f"Agreement between {a} and {b}", header, kinds, rows, base_line)
+    if with_ci:
+        base_line += (f"; 95% CI: percentile bootstrap, {result.bootstrap:,} resamples of the "
+                      f"segments, seed {result.seed}")
+    extreme = [c for c, t, _ in labelled if t.extreme_prevalence]
+    notes = []
+    if extreme:
+        notes.append(f"mean prevalence under 5% or over 95% for {', '.join(extreme)}: kappa "
+                     "(and alpha) are unstable there and can be low despite high agreement "
+                     "(the kappa paradox); read AC1 and the agreement % alongside")
+    stats = Table("agreement", f"Agreement between {a} and {b}", header, kinds, rows, base_line,
+                  notes)
     dis = Table("disagreements", f"Disagreements between {a} and {b}",
                 ["document", "segment", "code", "coded by"], [TEXT, INT, TEXT, TEXT],
                 [[d["document"], d["segment"], d["code"], d["coder"]]
@@ -171,7 +209,17 @@ def agreement_report(result: Any) -> Report:
                 f"{len(result.disagreements)} segment x code decisions where only one coder "
                 f"applied the code")
     trace = {"coder_a": a, "coder_b": b, "units": result.units, **_trace(base)}
-    records = [dict(zip(["code", "both", "only_a", "only_b", "neither", "po", "kappa", "alpha"],
-                        [r[0], *r[1:5], None if r[5] is None else r[5] / 100, *r[6:]],
-                        strict=True), **trace) for r in rows]
+    records = []
+    for c, t, i in labelled:
+        record: dict[str, Any] = {"code": c, "both": t.both, "only_a": t.only_a,
+                                  "only_b": t.only_b, "neither": t.neither, "po": t.percent,
+                                  "kappa": t.kappa, "alpha": t.alpha, "ac1": t.ac1}
+        for key, _ in AGREEMENT_STATS:
+            ci = result.interval(i, key)
+            record[f"{key}_low"], record[f"{key}_high"] = ci.low, ci.high
+            record[f"{key}_ci"] = ci_text(getattr(t, key), ci.low, ci.high)
+        record.update(prevalence_a=t.prevalence_a, prevalence_b=t.prevalence_b,
+                      prevalence=t.prevalence, extreme_prevalence=t.extreme_prevalence,
+                      bootstrap=getattr(result, "bootstrap", 0), **trace)
+        records.append(record)
     return Report("agreement", [stats, dis], records, result.to_json())
