@@ -149,7 +149,12 @@ def audited(
 
 
 def history(session: Session, limit: int = 50) -> list[models.AuditEntry]:
-    stmt = select(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(limit)
+    """The last entries, newest first, without loading their undo payloads (a bulk import's
+    can hold a million rows); `qualcode history` reads them through qualcode.reads."""
+    from sqlalchemy.orm import defer
+
+    stmt = (select(models.AuditEntry).options(defer(models.AuditEntry.payload))
+            .order_by(models.AuditEntry.id.desc()).limit(limit))
     return list(session.scalars(stmt))
 
 

@@ -23,13 +23,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-
-from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DataError, NoSuchModuleError, OperationalError
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING
 
 from .errors import DatabaseError
+
+# SQLAlchemy is imported inside the functions that use it: the light read commands
+# (qualcode.reads) open a SQLite corpus without it, and it costs about 0.15 s to import.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
 
 DEFAULT_DB = "qualcode.db"
 # The Alembic revision that the models of this version describe (a test checks it is the head).
@@ -59,6 +61,9 @@ def is_postgresql(url: str) -> bool:
 
 def display_url(url: str) -> str:
     """The URL as it may be shown to a user or written to a log: never with its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -76,6 +81,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _setup_sqlite(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
         # Let SQLAlchemy, not the driver, decide where transactions begin.
@@ -94,6 +101,8 @@ def _setup_sqlite(engine: Engine) -> None:
 
 
 def _setup_postgresql(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         # Read committed (the default) matters: each statement after the lock sees what earlier
@@ -139,6 +148,9 @@ def checkpoint(database: Database) -> None:
 
 @lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    from sqlmodel import create_engine
+
     if is_sqlite(url):
         # hide_parameters: error messages must never print participants' words.
         engine = create_engine(
@@ -214,6 +226,8 @@ def friendly_error(exc: BaseException, url: str | None = None) -> DatabaseError 
     SQLite ones) and the OS errors of writing files next to the corpus (backups, WAL).
     Nothing was saved in each case: the transaction was rolled back.
     """
+    from sqlalchemy.exc import OperationalError
+
     orig = getattr(exc, "orig", None) or exc
     message = str(orig).lower()
     where = _where(url)
@@ -283,6 +297,9 @@ class Database:
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        from sqlalchemy.exc import DataError, OperationalError
+        from sqlmodel import Session
+
         if write:
             _check_writable(self.url)
         engine = self._write_engine if write else self.engine
@@ -312,6 +329,8 @@ class Database:
                 raise
 
     def current_revision(self) -> str | None:
+        from sqlalchemy import inspect, text
+
         with self.engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
                 return None
@@ -352,6 +371,8 @@ def upgrade(database: Database, revision: str = "head") -> None:
 
 def _connect_error(url: str, exc: BaseException) -> DatabaseError:
     """One line naming the server (never the password) and why it cannot be reached."""
+    from sqlalchemy.engine import make_url
+
     orig = getattr(exc, "orig", None) or exc
     reason = " ".join(str(orig).split()) or type(orig).__name__
     if is_postgresql(url):
@@ -405,6 +426,8 @@ def _sqlite_schema(path: Path) -> tuple[set[str], str | None] | None:
 
 
 def _server_schema(database: Database) -> tuple[set[str], str | None]:
+    from sqlalchemy import inspect, text
+
     with database.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names()) | set(inspect(conn).get_view_names())
         revision = None

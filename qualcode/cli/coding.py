@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from .common import (
+    STATE,
     CoderOpt,
     ExcelOpt,
     JsonOpt,
@@ -396,9 +397,10 @@ def status(json_: JsonOpt = False) -> None:
     Example: qualcode status
     """
     from ..coding.status import coding_status
+    from ..reads import reader
 
-    with session() as s:
-        data = coding_status(s)
+    with reader(STATE.db) as r:
+        data = coding_status(r)
     if json_:
         print_json(data)
         return
@@ -452,12 +454,10 @@ def history(
 
     Example: qualcode history -n 50
     """
-    from ..audit import history as audit_history
+    from ..reads import reader, recent_changes
 
-    with session() as s:
-        rows = [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "coder": e.coder,
-                 "action": e.action, "summary": e.summary, "command": e.command,
-                 "undone": e.undone} for e in audit_history(s, limit)]
+    with reader(STATE.db) as r:
+        rows = recent_changes(r, limit)
     if json_:
         print_json(rows)
         return

@@ -33,10 +33,11 @@ def docs_list(json_: JsonOpt = False) -> None:
 
     Example: qualcode docs list --json
     """
-    from ..corpus.documents import list_documents
+    from ..reads import document_list, reader
+    from .common import STATE
 
-    with session() as s:
-        rows = list_documents(s)
+    with reader(STATE.db) as r:
+        rows = document_list(r)
     if json_:
         print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents")}
                     for r in rows])

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from ..reads import Reader
 
-from ..models import Code, Coder, Coding, Document, Segment, Suggestion
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
-def coding_status(session: Session) -> dict[str, Any]:
-    """The payload of `qualcode status --json` (shape in docs/coding.md)."""
+def coding_status(session: Session | Reader) -> dict[str, Any]:
+    """The payload of `qualcode status --json` (shape in docs/coding.md).
+
+    Plain SQL through a :class:`qualcode.reads.Reader`, so `qualcode status` runs without
+    importing the ORM; a session is read through its connection."""
+    r = session if isinstance(session, Reader) else Reader(session.connection(), dbapi=False)
     # segment starts/ends per document, in text order, for the overlap of spans
     segs: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-    for doc_id, start, end, interviewer in session.execute(
-            select(Segment.document_id, Segment.start, Segment.end, Segment.is_interviewer)
-            .order_by(Segment.document_id, Segment.start)):
-        segs[doc_id].append((start, end, interviewer))
+    for doc_id, start, end, interviewer in r.rows(
+            'SELECT document_id, start, "end", is_interviewer FROM segment '
+            "ORDER BY document_id, start"):
+        segs[doc_id].append((start, end, bool(interviewer)))
     starts = {doc_id: [s for s, _, _ in rows] for doc_id, rows in segs.items()}
 
     coded: dict[int, set[int]] = defaultdict(set)  # document -> indexes of coded segments
@@ -28,9 +32,9 @@ def coding_status(session: Session) -> dict[str, Any]:
     per_coder: Counter[str] = Counter()
     per_doc: Counter[int] = Counter()
     used: set[int] = set()
-    for doc_id, start, end, code_id, coder in session.execute(
-            select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coder.name)
-            .join(Coder, Coder.id == Coding.coder_id)):
+    for doc_id, start, end, code_id, coder in r.rows(
+            'SELECT c.document_id, c.start, c."end", c.code_id, k.name FROM coding c '
+            "JOIN coder k ON k.id = c.coder_id"):
         per_coder[coder] += 1
         per_doc[doc_id] += 1
         coders_of[doc_id].add(coder)
@@ -44,8 +48,7 @@ def coding_status(session: Session) -> dict[str, Any]:
             i += 1
 
     documents = []
-    for doc_id, name, kind in session.execute(
-            select(Document.id, Document.name, Document.kind).order_by(Document.name)):
+    for doc_id, name, kind in r.rows("SELECT id, name, kind FROM document ORDER BY name"):
         rows = segs.get(doc_id, [])
         to_code = [i for i, (_, _, interviewer) in enumerate(rows) if not interviewer]
         documents.append({
@@ -53,13 +56,12 @@ def coding_status(session: Session) -> dict[str, Any]:
             "coded": sum(1 for i in to_code if i in coded[doc_id]),
             "codings": per_doc[doc_id], "coders": sorted(coders_of[doc_id], key=str.casefold)})
 
-    unused = [name for code_id, name in session.execute(
-        select(Code.id, Code.name).where(Code.is_codable.is_(True))
-        .order_by(Code.position, Code.id)) if code_id not in used]
-    pending = session.execute(
-        select(Code.name, func.count()).select_from(Suggestion)
-        .join(Code, Code.id == Suggestion.code_id)
-        .where(Suggestion.status == "pending").group_by(Code.name)).all()
+    unused = [name for code_id, name in r.rows(
+        "SELECT id, name FROM code WHERE is_codable = :yes ORDER BY position, id", yes=True)
+        if code_id not in used]
+    pending = r.rows(
+        "SELECT c.name, count(*) FROM suggestion s JOIN code c ON c.id = s.code_id "
+        "WHERE s.status = 'pending' GROUP BY c.name")
     pending_rows = sorted(({"code": c, "count": n} for c, n in pending),
                           key=lambda r: (-r["count"], r["code"].casefold()))
     return {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,23 +184,10 @@ def document_ref(session: Session, value: str) -> tuple[Document, int | None]:
 
 
 def list_documents(session: Session) -> list[dict[str, Any]]:
-    counts = dict(session.execute(
-        select(Segment.document_id, func.count()).group_by(Segment.document_id)).all())
-    agents: dict[int, list[str]] = defaultdict(list)
-    for doc_id, agent_name in session.execute(
-        select(DocumentAgent.document_id, Agent.name)
-        .join(Agent, Agent.id == DocumentAgent.agent_id).order_by(Agent.name)
-    ):
-        agents[doc_id].append(agent_name)
-    docs = session.execute(
-        select(Document.id, Document.name, Document.kind, Document.words, Document.encoding)
-        .order_by(Document.name)
-    ).all()
-    return [
-        {"name": name, "kind": kind, "segments": counts.get(doc_id, 0), "words": words,
-         "agents": agents.get(doc_id, []), "encoding": encoding}
-        for doc_id, name, kind, words, encoding in docs
-    ]
+    # one implementation with the light `docs list` (qualcode.reads), which needs no ORM
+    from ..reads import Reader, document_list
+
+    return document_list(Reader(session.connection(), dbapi=False))
 
 
 def show_document(session: Session, name: str) -> dict[str, Any]:

@@ -1,0 +1,115 @@
+"""Light reads for the commands a user runs all day (`docs list`, `history`, `status`).
+
+Importing SQLAlchemy and SQLModel costs about 0.3 s, more than the whole answer of these
+commands on a thesis-sized corpus. A SQLite corpus that is ready (it exists and its schema is the
+current one) is read here with the standard library's ``sqlite3``; anything else (PostgreSQL, a
+corpus that needs an upgrade, a missing or foreign file) goes through :func:`qualcode.db.open_db`,
+which creates, upgrades or refuses it with the usual messages. The queries are portable SQL with
+``:name`` parameters, so both ways run the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from .db import (
+    BUSY_TIMEOUT_S,
+    SCHEMA_REVISION,
+    _refuse_unless_corpus,
+    _sqlite_schema,
+    resolve_url,
+    sqlite_path,
+)
+
+
+class Reader:
+    """Runs read-only SQL on an open connection, whichever way it was opened."""
+
+    def __init__(self, conn: Any, *, dbapi: bool) -> None:
+        self._conn = conn
+        self._dbapi = dbapi
+
+    def rows(self, sql: str, **params: Any) -> list[tuple]:
+        if self._dbapi:
+            return self._conn.execute(sql, params).fetchall()
+        from sqlalchemy import text
+
+        return [tuple(r) for r in self._conn.execute(text(sql), params)]
+
+
+def _ready_sqlite(url: str) -> bool:
+    """Whether ``url`` is an existing SQLite corpus at the current schema (nothing to create,
+    upgrade or refuse, so the standard library can read it)."""
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        return False
+    state = _sqlite_schema(path)
+    if state is None:
+        return False
+    tables, revision = state
+    if revision != SCHEMA_REVISION:
+        return False
+    _refuse_unless_corpus(url, tables, revision, create=False)
+    return True
+
+
+@contextmanager
+def reader(db: str | None = None) -> Iterator[Reader]:
+    """One read transaction on the corpus at ``db`` (path or URL, as ``--db``)."""
+    url = resolve_url(db)
+    if not _ready_sqlite(url):
+        from .db import open_db
+
+        database = open_db(db, create=False)
+        with database.engine.connect() as conn:
+            yield Reader(conn, dbapi=False)
+        return
+    import sqlite3
+
+    path = sqlite_path(url)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute("BEGIN")  # one snapshot for every query of the command
+        yield Reader(conn, dbapi=True)
+    except sqlite3.OperationalError as exc:
+        from .db import friendly_error
+
+        friendly = friendly_error(exc, url)
+        if friendly is not None:
+            raise friendly from None
+        raise
+    finally:
+        conn.close()
+
+
+def as_datetime(value: Any) -> datetime:
+    """A timestamp column as SQLite returns it (text) or a server does (a datetime)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def recent_changes(r: Reader, limit: int = 20) -> list[dict[str, Any]]:
+    """The last ``limit`` audit entries, newest first, without their undo payloads (a bulk
+    import's payload can hold a million rows; the list needs none of it)."""
+    rows = r.rows("SELECT id, at, coder, action, summary, command, undone FROM audit "
+                  "ORDER BY id DESC LIMIT :limit", limit=limit)
+    return [{"id": i, "at": as_datetime(at).isoformat(timespec="seconds"), "coder": coder,
+             "action": action, "summary": summary, "command": command,
+             "undone": bool(undone)}
+            for i, at, coder, action, summary, command, undone in rows]
+
+
+def document_list(r: Reader) -> list[dict[str, Any]]:
+    """Documents by name with kind, segments, words, agents and encoding (`docs list`)."""
+    counts = dict(r.rows("SELECT document_id, count(*) FROM segment GROUP BY document_id"))
+    agents: dict[int, list[str]] = {}
+    for doc_id, name in r.rows(
+            "SELECT da.document_id, a.name FROM document_agent da "
+            "JOIN agent a ON a.id = da.agent_id ORDER BY a.name"):
+        agents.setdefault(doc_id, []).append(name)
+    docs = r.rows("SELECT id, name, kind, words, encoding FROM document ORDER BY name")
+    return [{"name": name, "kind": kind, "segments": counts.get(doc_id, 0), "words": words,
+             "agents": agents.get(doc_id, []), "encoding": encoding}
+            for doc_id, name, kind, words, encoding in docs]
