@@ -24,6 +24,19 @@ co-occurrence bench's corpus (N segments, 2N codings of two coders): with the de
 100 disagreements, beside `--all` (every disagreement listed) in the same run.
 
     .venv/bin/python bench/bench_bulk.py --agreement --sizes 1000000
+
+With ``--reads`` it measures the read commands on the co-occurrence bench's corpus (N
+segments in documents of 100, 2N codings of two coders, 200 agents with a profil, text hashes
+set, and a history of 50 entries whose oldest holds the undo payload of N inserted rows), each
+beside its anchor in a fresh process:
+
+- `check` beside `PRAGMA integrity_check` + `PRAGMA foreign_key_check` (target <= 2x);
+- `history` beside the query of its 20 rows (target: constant in corpus size);
+- `segments --code "Thème 3" --where profil=social --json` beside one SQL query returning
+  the same segments with their text (target <= 2x);
+- `docs show DOC --json` beside the query of that document's segments and codings.
+
+    .venv/bin/python bench/bench_bulk.py --reads --sizes 10000 100000
 """
 
 from __future__ import annotations
@@ -234,6 +247,125 @@ def run_agreement(tmp: Path, segments: int) -> None:
     db.unlink()
 
 
+def _set_hashes_and_history(db: Path, segments: int) -> None:
+    """Text hashes as ingest writes them (so `check` finds nothing to report), and a history
+    whose oldest entry carries a large undo payload."""
+    import hashlib
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    texts = dict(conn.execute("SELECT id, text FROM document"))
+    conn.executemany("UPDATE document SET text_hash = ? WHERE id = ?",
+                     [(sha(t), i) for i, t in texts.items()])
+    conn.executemany("UPDATE segment SET text_hash = ? WHERE id = ?", [
+        (sha(texts[d][s:e]), i)
+        for i, d, s, e in conn.execute('SELECT id, document_id, start, "end" FROM segment')])
+    payload = json.dumps({"ops": [{"op": "insert", "table": "coding", "row": {
+        "id": i, "code_id": 1, "document_id": 1, "start": 0, "end": 10, "coder_id": 1}}
+        for i in range(segments)], "by": "alice"})
+    rows = [("2026-11-20 10:00:00.000000", "alice", "qualcode code import big.csv",
+             "code-import", f"import {segments} codings", payload, 0)]
+    rows += [(f"2026-11-21 10:{k:02d}:00.000000", "bob", "qualcode code apply", "code-apply",
+              f"apply Thème {k % 30 + 1}", json.dumps({"ops": [], "by": "bob"}), 0)
+             for k in range(49)]
+    conn.executemany("INSERT INTO audit (at, coder, command, action, summary, payload, undone) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+ANCHOR_CHECK = """import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("PRAGMA integrity_check").fetchall(),
+      len(c.execute("PRAGMA foreign_key_check").fetchall()))
+"""
+ANCHOR_HISTORY = """import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(len(c.execute("SELECT id, at, coder, action, summary, command, undone FROM audit "
+                    "ORDER BY id DESC LIMIT 20").fetchall()))
+"""
+# the segments of a code or its sub-codes whose agents have profil=social, with their text
+ANCHOR_SEGMENTS = """import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = c.execute(
+    'SELECT d.name, s.n, substr(d.text, s.start + 1, s."end" - s.start) FROM segment s '
+    'JOIN document d ON d.id = s.document_id '
+    'WHERE EXISTS (SELECT 1 FROM coding k JOIN code x ON x.id = k.code_id '
+    '  WHERE k.document_id = s.document_id AND k.start < s."end" AND k."end" > s.start '
+    '  AND (x.name = ? OR x.parent_id = (SELECT id FROM code WHERE name = ?))) '
+    'AND ((s.speaker IS NULL AND EXISTS (SELECT 1 FROM document_agent da '
+    '      JOIN agent_attribute a ON a.agent_id = da.agent_id '
+    '      WHERE da.document_id = s.document_id AND a.key = ? AND a.value = ?)) '
+    '  OR (s.speaker IS NOT NULL AND NOT s.is_interviewer AND EXISTS (SELECT 1 '
+    '      FROM agent_attribute a WHERE a.agent_id = s.agent_id AND a.key = ? '
+    '      AND a.value = ?))) '
+    'ORDER BY d.name, s.n', ("Thème 3", "Thème 3", "profil", "social", "profil", "social"),
+).fetchall()
+print(len(rows))
+"""
+ANCHOR_SHOW = """import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+doc_id, text = c.execute("SELECT id, text FROM document WHERE name = ?",
+                         (sys.argv[2],)).fetchone()
+rows = c.execute(
+    'SELECT s.n, substr(d.text, s.start + 1, s."end" - s.start), x.name FROM segment s '
+    'JOIN document d ON d.id = s.document_id LEFT JOIN coding k ON '
+    'k.document_id = s.document_id AND k.start < s."end" AND k."end" > s.start '
+    'LEFT JOIN code x ON x.id = k.code_id WHERE s.document_id = ? ORDER BY s.n',
+    (doc_id,)).fetchall()
+print(len(rows))
+"""
+
+
+def run_reads(tmp: Path, segments: int) -> None:
+    from bench_cooccurrence import build as build_cooc
+
+    db = tmp / f"reads_{segments}.db"
+    t0 = time.perf_counter()
+    build_cooc(db, segments=segments, codings=2 * segments, docs=max(1, segments // PER_DOC),
+               agents=200)
+    _set_hashes_and_history(db, segments)
+    print(f"\n{segments:,} segments, {2 * segments:,} codings, 200 agents: corpus "
+          f"{db.stat().st_size / 1e6:.0f} MB built in {time.perf_counter() - t0:.1f} s")
+    exe = Path(sys.executable).parent / "qualcode"
+    qualcode = [str(exe)] if exe.exists() else [sys.executable, "-m", "qualcode"]
+    q = [*qualcode, "--db", str(db)]
+    py = sys.executable
+    nothing = measure([py, "-c", "pass"])
+    print(f"  {'python -c pass':32s}  {nothing['wall']:6.2f} s  peak RSS "
+          f"{nothing['rss_mb']:5.0f} MB")
+    doc = "doc_00002.txt"
+    segments_cmd = [*q, "segments", "--code", "Thème 3", "--where", "profil=social", "--json"]
+    cases = [
+        ("check", [*q, "check", "--json"], "integrity pragmas",
+         [py, "-c", ANCHOR_CHECK, str(db)], "<= 2x"),
+        ("history", [*q, "history"], "query of its 20 rows",
+         [py, "-c", ANCHOR_HISTORY, str(db)], "constant in size"),
+        ("segments --code --where", segments_cmd, "one SQL query",
+         [py, "-c", ANCHOR_SEGMENTS, str(db)], "<= 2x"),
+        ("docs show DOC", [*q, "docs", "show", doc, "--json"], "its query",
+         [py, "-c", ANCHOR_SHOW, str(db), doc], "close"),
+    ]
+    for name, cmd, anchor_name, anchor_cmd, target in cases:
+        a = measure(anchor_cmd)
+        r = measure(cmd)
+        detail = ""
+        if cmd is segments_cmd:
+            listed = len(json.loads(subprocess.run(cmd, check=True, capture_output=True,
+                                                   text=True).stdout))
+            detail = f"  ({listed:,} segments, the query {int(a['stdout']):,})"
+        print(f"  {anchor_name + ' (anchor)':32s}  {a['wall']:6.2f} s  peak RSS "
+              f"{a['rss_mb']:5.0f} MB")
+        print(f"  {'qualcode ' + name:32s}  {r['wall']:6.2f} s  peak RSS {r['rss_mb']:5.0f} MB"
+              f"   {r['wall'] / a['wall']:.2f}x the anchor   target {target}{detail}")
+    db.unlink()
+    for extra in tmp.glob("*.db-*"):
+        extra.unlink()
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         _measure_child(sys.argv[3:])
@@ -247,6 +379,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="work folder (a temporary one by default)")
     parser.add_argument("--agreement", action="store_true",
                         help="measure `agreement --json` instead of `code import`")
+    parser.add_argument("--reads", action="store_true",
+                        help="measure `check`, `history`, `segments`, `docs show`")
     args = parser.parse_args()
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="qualcode-bulk-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -255,6 +389,8 @@ def main() -> None:
     for size in args.sizes:
         if args.agreement:
             run_agreement(tmp, size)
+        elif args.reads:
+            run_reads(tmp, size - size % PER_DOC)
         else:
             run_size(tmp, size - size % PER_DOC)
     if not args.dir:

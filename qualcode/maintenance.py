@@ -13,15 +13,16 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
-from sqlmodel import Session
-
-from . import models
 from .db import Database, sqlite_path
 from .errors import AlreadyExists, DatabaseError, InvalidInput
 from .textutil import sha256_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from .reads import Reader
 
 KEEP_AUTO_BACKUPS = 10
 
@@ -198,37 +199,38 @@ class CheckReport:
         return {"ok": self.ok, "problems": self.problems, "counts": self.counts}
 
 
-def _engine_integrity(session: Session, report: CheckReport, is_sqlite: bool) -> None:
-    if not is_sqlite:
-        return
-    for (row,) in session.execute(text("PRAGMA integrity_check")):
+def _engine_integrity(r: Reader, report: CheckReport) -> None:
+    for (row,) in r.rows("PRAGMA integrity_check"):
         if row != "ok":
             report.problems.append(f"SQLite integrity: {row}")
-    for row in session.execute(text("PRAGMA foreign_key_check")):
+    for row in r.rows("PRAGMA foreign_key_check"):
         report.problems.append(f"foreign key broken: table {row[0]} row {row[1]} -> {row[2]}")
 
 
-def _holds(seg: models.Segment, coding: models.Coding, doc_segments: list[models.Segment]
-           ) -> bool:
+def _holds(seg: tuple[int, int], c_start: int, c_end: int,
+           doc_segments: list[tuple[int, int]]) -> bool:
     """The attachment rule of every writer: the segment holding the coding's start, else
-    (a start in a gap, such as a speaker label) the first segment the coding reaches."""
-    if seg.document_id != coding.document_id:
-        return False
-    if seg.start <= coding.start <= seg.end:
+    (a start in a gap, such as a speaker label) the first segment the coding reaches.
+    ``seg`` and ``doc_segments`` are (start, end) pairs, the latter in text order (by n)."""
+    if seg[0] <= c_start <= seg[1]:
         return True
-    in_gap = not any(o.start <= coding.start < o.end for o in doc_segments)
-    first = next((o for o in doc_segments  # in text order (by n)
-                  if o.start < coding.end and o.end > coding.start), None)
-    return in_gap and first is seg
+    in_gap = not any(s <= c_start < e for s, e in doc_segments)
+    first = next((i for i, (s, e) in enumerate(doc_segments) if s < c_end and e > c_start),
+                 None)
+    return in_gap and first is not None and doc_segments[first] is seg
 
 
 def check(database: Database) -> CheckReport:
     """Integrity of the database and of the corpus; never changes anything."""
+    from .reads import Reader
+
     report = CheckReport()
     try:
-        with database.session() as session:
-            _engine_integrity(session, report, sqlite_path(database.url) is not None)
-            _check_corpus(session, report)
+        with database.engine.connect() as conn:
+            r = Reader(conn, dbapi=False)
+            if sqlite_path(database.url) is not None:
+                _engine_integrity(r, report)
+            _check_corpus(r, report)
     except DatabaseError:
         raise
     except Exception as exc:  # a corrupt file raises from the driver
@@ -236,68 +238,121 @@ def check(database: Database) -> CheckReport:
     return report
 
 
-def _check_corpus(session: Session, report: CheckReport) -> None:
+def check_at(db: str | None) -> CheckReport:
+    """:func:`check` of the corpus at ``db`` (path or URL, as ``--db``), read through
+    :mod:`qualcode.reads` (a SQLite corpus needs no ORM: `qualcode check` starts faster)."""
+    from .db import resolve_url
+    from .reads import reader
+
+    report = CheckReport()
+    try:
+        with reader(db) as r:
+            if sqlite_path(resolve_url(db)) is not None:
+                _engine_integrity(r, report)
+            _check_corpus(r, report)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # a corrupt file raises from the driver
+        report.problems.append(f"the database cannot be read: {type(exc).__name__}")
+    return report
+
+
+class _ByDocument:
+    """A stream of rows sorted by document id (their second column), read one document at a
+    time; rows of documents that do not exist are reported as orphans on the way."""
+
+    def __init__(self, rows: Iterator[tuple], orphan: Callable[[tuple], None]) -> None:
+        self._rows = rows
+        self._orphan = orphan
+        self._next: tuple | None = next(rows, None)
+
+    def take(self, doc_id: int) -> list[tuple]:
+        out = []
+        while self._next is not None and self._next[1] <= doc_id:
+            if self._next[1] == doc_id:
+                out.append(self._next)
+            else:
+                self._orphan(self._next)
+            self._next = next(self._rows, None)
+        return out
+
+    def rest(self) -> None:
+        while self._next is not None:
+            self._orphan(self._next)
+            self._next = next(self._rows, None)
+
+
+def _check_corpus(r: Reader, report: CheckReport) -> None:
+    """The corpus invariants, one document at a time: three sorted streams (documents,
+    their segments, their codings) merged by document id, and SQL for the rest, so memory
+    holds one document whatever the corpus size."""
     problems = report.problems
-    docs = {d.id: d for d in session.scalars(select(models.Document))}
-    report.counts["documents"] = len(docs)
-    for doc in docs.values():
-        if sha256_text(doc.text) != doc.text_hash:
-            problems.append(f"document {doc.name!r}: stored text does not match its hash")
-    segments = list(session.scalars(select(models.Segment).order_by(
-        models.Segment.document_id, models.Segment.n)))
-    report.counts["segments"] = len(segments)
-    seg_by_id = {s.id: s for s in segments}
-    by_doc: dict[int, list[models.Segment]] = {}
-    for seg in segments:
-        by_doc.setdefault(seg.document_id, []).append(seg)
-    previous: dict[int, models.Segment] = {}
-    for seg in segments:
-        doc = docs.get(seg.document_id)
-        if doc is None:
-            problems.append(f"segment {seg.id} belongs to no document")
-            continue
-        if not 0 <= seg.start <= seg.end <= len(doc.text):
-            problems.append(f"{doc.name}:{seg.n} lies outside its document text")
-        elif seg.text_hash and sha256_text(doc.text[seg.start:seg.end]) != seg.text_hash:
-            problems.append(f"{doc.name}:{seg.n}: text does not match its hash")
-        prev = previous.get(seg.document_id)
-        if prev is not None and (seg.n != prev.n + 1 or seg.start < prev.end):
-            problems.append(f"{doc.name}:{seg.n}: segments out of order or overlapping")
-        previous[seg.document_id] = seg
-    code_ids = set(session.scalars(select(models.Code.id)))
-    coder_ids = set(session.scalars(select(models.Coder.id)))
-    codings = list(session.scalars(select(models.Coding)))
-    report.counts["codings"] = len(codings)
-    report.counts["codes"] = len(code_ids)
-    for c in codings:
-        doc = docs.get(c.document_id)
-        where = f"coding {c.id}"
-        if doc is None:
-            problems.append(f"{where} belongs to no document")
-            continue
-        where = f"coding {c.id} in {doc.name}"
-        if c.code_id not in code_ids:
-            problems.append(f"{where} refers to a missing code")
-        if c.coder_id not in coder_ids:
-            problems.append(f"{where} refers to a missing coder")
-        if not 0 <= c.start < c.end <= len(doc.text):
-            problems.append(f"{where} ({c.start}-{c.end}) lies outside the document text")
-        seg = seg_by_id.get(c.segment_id) if c.segment_id is not None else None
-        if seg is not None and not _holds(seg, c, by_doc.get(c.document_id, [])):
-            problems.append(f"{where} is attached to a segment that does not hold it")
-    seg_ids = set(seg_by_id)
-    for s in session.scalars(select(models.Suggestion)):
-        if s.segment_id not in seg_ids or s.code_id not in code_ids:
-            problems.append(f"suggestion {s.id} refers to a missing segment or code")
-    targets = {
-        "code": code_ids, "document": set(docs), "segment": seg_ids,
-        "agent": set(session.scalars(select(models.Agent.id))),
-    }
-    for memo in session.scalars(select(models.Memo)):
-        ids = targets.get(memo.target_type)
-        if ids is not None and memo.target_id not in ids:
-            problems.append(f"memo {memo.id} is attached to a missing {memo.target_type}")
-    parents = dict(session.execute(select(models.Code.id, models.Code.parent_id)).all())
+    for table, name in (("documents", "document"), ("segments", "segment"),
+                        ("codings", "coding"), ("codes", "code")):
+        report.counts[table] = r.rows(f"SELECT count(*) FROM {name}")[0][0]
+    code_ids = {i for (i,) in r.rows("SELECT id FROM code")}
+    coder_ids = {i for (i,) in r.rows("SELECT id FROM coder")}
+    segments = _ByDocument(
+        r.stream('SELECT id, document_id, n, start, "end", text_hash FROM segment '
+                 "ORDER BY document_id, n"),
+        lambda row: problems.append(f"segment {row[0]} belongs to no document"))
+    codings = _ByDocument(
+        r.stream('SELECT id, document_id, start, "end", segment_id, code_id, coder_id '
+                 "FROM coding ORDER BY document_id, id"),
+        lambda row: problems.append(f"coding {row[0]} belongs to no document"))
+    for doc_id, name, text, text_hash in r.stream(
+            "SELECT id, name, text, text_hash FROM document ORDER BY id"):
+        if sha256_text(text) != text_hash:
+            problems.append(f"document {name!r}: stored text does not match its hash")
+        size = len(text)
+        spans: dict[int, tuple[int, int]] = {}  # segment id -> (start, end), in n order
+        previous: tuple | None = None
+        for seg_id, _, n, start, end, seg_hash in segments.take(doc_id):
+            spans[seg_id] = (start, end)
+            if not 0 <= start <= end <= size:
+                problems.append(f"{name}:{n} lies outside its document text")
+            elif seg_hash and sha256_text(text[start:end]) != seg_hash:
+                problems.append(f"{name}:{n}: text does not match its hash")
+            if previous is not None and (n != previous[0] + 1 or start < previous[1]):
+                problems.append(f"{name}:{n}: segments out of order or overlapping")
+            previous = (n, end)
+        in_order = list(spans.values())
+        for c_id, _, start, end, seg_id, code_id, coder_id in codings.take(doc_id):
+            where = f"coding {c_id} in {name}"
+            if code_id not in code_ids:
+                problems.append(f"{where} refers to a missing code")
+            if coder_id not in coder_ids:
+                problems.append(f"{where} refers to a missing coder")
+            if not 0 <= start < end <= size:
+                problems.append(f"{where} ({start}-{end}) lies outside the document text")
+            seg = spans.get(seg_id) if seg_id is not None else None
+            if seg is not None and not _holds(seg, start, end, in_order):
+                problems.append(f"{where} is attached to a segment that does not hold it")
+    segments.rest()
+    codings.rest()
+    # a coding attached to a segment of another document
+    for c_id, name in r.rows(
+            "SELECT c.id, d.name FROM coding c JOIN segment s ON s.id = c.segment_id "
+            "JOIN document d ON d.id = c.document_id WHERE s.document_id <> c.document_id "
+            "ORDER BY c.id"):
+        problems.append(f"coding {c_id} in {name} is attached to a segment that does not hold it")
+    for (s_id,) in r.rows(
+            "SELECT s.id FROM suggestion s WHERE NOT EXISTS "
+            "(SELECT 1 FROM segment g WHERE g.id = s.segment_id) OR NOT EXISTS "
+            "(SELECT 1 FROM code c WHERE c.id = s.code_id) ORDER BY s.id"):
+        problems.append(f"suggestion {s_id} refers to a missing segment or code")
+    for memo_id, target in r.rows(
+            "SELECT m.id, m.target_type FROM memo m WHERE "
+            "(m.target_type = 'code' AND NOT EXISTS "
+            "(SELECT 1 FROM code x WHERE x.id = m.target_id)) OR "
+            "(m.target_type = 'document' AND NOT EXISTS "
+            "(SELECT 1 FROM document x WHERE x.id = m.target_id)) OR "
+            "(m.target_type = 'segment' AND NOT EXISTS "
+            "(SELECT 1 FROM segment x WHERE x.id = m.target_id)) OR "
+            "(m.target_type = 'agent' AND NOT EXISTS "
+            "(SELECT 1 FROM agent x WHERE x.id = m.target_id)) ORDER BY m.id"):
+        problems.append(f"memo {memo_id} is attached to a missing {target}")
+    parents = dict(r.rows("SELECT id, parent_id FROM code"))
     for code_id in parents:
         seen, current = set(), code_id
         while current is not None:

@@ -39,6 +39,17 @@ class Reader:
 
         return [tuple(r) for r in self._conn.execute(text(sql), params)]
 
+    def stream(self, sql: str, **params: Any) -> Iterator[tuple]:
+        """The rows one by one, without holding them all (several streams may be open)."""
+        if self._dbapi:
+            yield from self._conn.cursor().execute(sql, params)
+            return
+        from sqlalchemy import text
+
+        result = self._conn.execution_options(stream_results=True).execute(text(sql), params)
+        for row in result:
+            yield tuple(row)
+
 
 def _ready_sqlite(url: str) -> bool:
     """Whether ``url`` is an existing SQLite corpus at the current schema (nothing to create,

@@ -15,9 +15,10 @@ def check(json_: JsonOpt = False) -> None:
 
     Example: qualcode check
     """
-    from ..maintenance import check as run_check
+    from ..maintenance import check_at
+    from .common import STATE
 
-    report = run_check(database(create=False))
+    report = check_at(STATE.db)
     if json_:
         print_json(report.as_dict())
     else:
