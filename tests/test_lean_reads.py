@@ -249,6 +249,30 @@ def test_sql_filters_give_the_in_memory_results(db):
     check()
 
 
+def test_docs_show_codes_match_every_overlapping_coding(db):
+    """`docs show` looks only at the codings that can reach each segment: the same codes as
+    comparing every coding with every segment."""
+    from qualcode.corpus.documents import show_document
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(corpus_strategy)
+    def check(drawn):
+        with db.session() as s:
+            corpus = store(s, drawn)
+            for d_id, d in corpus["docs"].items():
+                shown = show_document(s, d["name"])
+                expected = [sorted({corpus["code_names"][c["code"]]
+                                    for c in corpus["codings"] if c["doc"] == d_id and (
+                                        c["start"] < seg["end"] and c["end"] > seg["start"]
+                                        or c["start"] == c["end"] == seg["start"])})
+                            for seg in corpus["segments"] if seg["doc"] == d_id]
+                assert [seg["codes"] for seg in shown["segments"]] == expected
+
+    check()
+
+
 def test_segments_by_document_and_code_from_the_command_line(cli, db):
     """The CLI path: a code with its sub-codes and an attribute condition."""
     with db.session(write=True) as s:

@@ -204,9 +204,18 @@ def show_document(session: Session, name: str) -> dict[str, Any]:
     ).all()
     doc_agents = [agent_names[a] for a in session.scalars(
         select(DocumentAgent.agent_id).where(DocumentAgent.document_id == doc.id))]
+    # codings by start: each segment looks only at those that can reach it (the longest
+    # coding bounds how far back), not at every coding of the document
+    from bisect import bisect_left, bisect_right
+
+    codings = sorted(codings, key=lambda c: c[0])
+    starts = [c[0] for c in codings]
+    reach = max((end - start for start, end, _, _ in codings), default=0)
     out_segments = []
     for seg in segs:
-        codes = sorted({code for start, end, code, _ in codings
+        near = codings[bisect_left(starts, seg.start - reach):
+                       bisect_right(starts, max(seg.end, seg.start))]
+        codes = sorted({code for start, end, code, _ in near
                         if start < seg.end and end > seg.start or start == end == seg.start})
         out_segments.append({
             "n": seg.n, "start": seg.start, "end": seg.end,
