@@ -1,4 +1,4 @@
-"""`check` and `backup`: keep a corpus safe."""
+"""`check`, `backup` and `restore`: keep a corpus safe."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, console, database, escape, info, print_json
+from .common import JsonOpt, console, database, escape, info, print_json, size_text
 
 
 def check(json_: JsonOpt = False) -> None:
@@ -47,9 +47,30 @@ def backup(
     from ..maintenance import backup as run_backup
 
     path = run_backup(database(create=False), file, overwrite=force)
-    info(f"Backup written to {path}")
+    info(f"Backup written to {path} ({size_text(path.stat().st_size)})")
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(
+        help="A backup: from the .backups folder next to the corpus (.db or .db.gz), or one "
+             "written by `qualcode backup`.")],
+) -> None:
+    """Put the corpus back to the state kept in a backup (plain or compressed). The current
+    state is backed up first, so a restore can itself be undone by restoring that copy.
+
+    Example: qualcode restore qualcode.db.backups/qualcode-20261120-101500-000000-code-import.db.gz
+    """
+    from ..db import resolve_url
+    from ..maintenance import restore as run_restore
+    from .common import STATE, backup_before
+
+    url = resolve_url(STATE.db)
+    with backup_before("restore"):
+        run_restore(url, file)
+    info(f"Corpus restored from {file}")
 
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
     app.command("backup")(backup)
+    app.command("restore")(restore)

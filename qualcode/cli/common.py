@@ -121,6 +121,7 @@ def backup_before(reason: str) -> Iterator[None]:
         yield  # nothing to lose yet (or a server, which has its own backups)
         return
     db = database(create=False)
+    corpus_size = file.stat().st_size
     path = auto_backup(db, reason, prune=False)
     probe = ChangeProbe(file) if path is not None else None
     try:
@@ -139,4 +140,15 @@ def backup_before(reason: str) -> Iterator[None]:
         path.unlink(missing_ok=True)
         return
     prune_auto_backups(db)
-    info(f"Backup before {reason}: {path}")
+    size = path.stat().st_size
+    packed = f", gzip of a {size_text(corpus_size)} corpus" if path.name.endswith(".gz") else ""
+    info(f"Backup before {reason}: {path} ({size_text(size)}{packed})")
+
+
+def size_text(size: int) -> str:
+    """Bytes as a person reads them: 840 KB, 81 MB, 1.2 GB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.1f} {unit}" if value < 10 and unit == "GB" else f"{value:.0f} {unit}"
+    return f"{size} bytes"
