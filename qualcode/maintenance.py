@@ -332,41 +332,34 @@ def _holds(seg: tuple[int, int], c_start: int, c_end: int,
     return in_gap and first is not None and doc_segments[first] is seg
 
 
-def check(database: Database) -> CheckReport:
-    """Integrity of the database and of the corpus; never changes anything."""
-    from .reads import Reader
+def check(database: Database | str | None) -> CheckReport:
+    """Integrity of the database and of the corpus; never changes anything.
 
-    report = CheckReport()
-    try:
-        with database.engine.connect() as conn:
-            r = Reader(conn, dbapi=False)
-            if sqlite_path(database.url) is not None:
-                _engine_integrity(r, report)
-            _check_corpus(r, report)
-    except DatabaseError:
-        raise
-    except Exception as exc:  # a corrupt file raises from the driver
-        report.problems.append(f"the database cannot be read: {type(exc).__name__}")
-    return report
-
-
-def check_at(db: str | None) -> CheckReport:
-    """:func:`check` of the corpus at ``db`` (path or URL, as ``--db``), read through
-    :mod:`qualcode.reads` (a SQLite corpus needs no ORM: `qualcode check` starts faster)."""
+    ``database``: an opened :class:`Database`, or the ``--db`` path or URL (None: the
+    default), read through :mod:`qualcode.reads` (a SQLite corpus needs no ORM, so
+    `qualcode check` starts faster)."""
     from .db import resolve_url
-    from .reads import reader
+    from .reads import Reader, reader
 
     report = CheckReport()
     try:
-        with reader(db) as r:
-            if sqlite_path(resolve_url(db)) is not None:
-                _engine_integrity(r, report)
-            _check_corpus(r, report)
+        if isinstance(database, Database):
+            with database.engine.connect() as conn:
+                _check_all(Reader(conn, dbapi=False), report, database.url)
+        else:
+            with reader(database) as r:
+                _check_all(r, report, resolve_url(database))
     except DatabaseError:
         raise
     except Exception as exc:  # a corrupt file raises from the driver
         report.problems.append(f"the database cannot be read: {type(exc).__name__}")
     return report
+
+
+def _check_all(r: Reader, report: CheckReport, url: str) -> None:
+    if sqlite_path(url) is not None:
+        _engine_integrity(r, report)
+    _check_corpus(r, report)
 
 
 class _ByDocument:

@@ -15,10 +15,10 @@ def check(json_: JsonOpt = False) -> None:
 
     Example: qualcode check
     """
-    from ..maintenance import check_at
+    from ..maintenance import check as run_check
     from .common import STATE
 
-    report = check_at(STATE.db)
+    report = run_check(STATE.db)
     if json_:
         print_json(report.as_dict())
     else:
