@@ -113,6 +113,13 @@ def _render(report: dict[str, Any]) -> None:
         info(f"{len(report['unplaced'])} selections could not be placed:")
         for u in report["unplaced"]:
             info(f"  {u['source']} {u['start']}-{u['end']} {u['code'] or ''}: {u['reason']}")
+    for name, members in report.get("document_sets", {}).items():
+        info(f"Document set {name!r}: {members} documents (`qualcode docs list --set`).")
+    for c in report.get("case_codes", []):
+        info(f"Case {c['agent']!r} is what {c['code']!r} codes: linked to {c['documents']} "
+             "documents.")
+    for line in report.get("not_imported", []):
+        info(f"Not imported: {line}")
     for w in report["warnings"]:
         info(f"Warning: {w}")
 

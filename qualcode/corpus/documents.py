@@ -184,7 +184,72 @@ def document_ref(session: Session, value: str) -> tuple[Document, int | None]:
     return doc, seg.n
 
 
-def list_documents(session: Session) -> list[dict[str, Any]]:
+# Meta row holding the document sets (from REFI-QDA `<Set><MemberSource>`, e.g. MAXQDA document
+# sets): {name: {"guid", "description", "documents": [document GUIDs]}}. One row, audited, so an
+# import that made a set is undone with it; GUIDs survive a document's renaming.
+DOCUMENT_SETS_META = "document_sets"
+
+
+def document_sets(session: Session) -> dict[str, dict[str, Any]]:
+    """The document sets by name (members as document GUIDs, in the order kept)."""
+    import json
+
+    from ..models import Meta
+
+    row = session.get(Meta, DOCUMENT_SETS_META)
+    try:
+        value = json.loads(row.value) if row is not None and row.value else {}
+    except ValueError:
+        value = {}
+    return value if isinstance(value, dict) else {}
+
+
+def merge_document_sets(session: Session, wanted: dict[str, tuple[str, str, list[str]]]
+                        ) -> dict[str, int]:
+    """Add sets (name -> (GUID, description, member GUIDs)); a set of an existing name gains
+    the new members. Returns the number of members of each set named."""
+    import json
+
+    from ..models import Meta
+
+    sets = document_sets(session)
+    for name, (guid, description, members) in wanted.items():
+        current = sets.setdefault(name, {"guid": guid, "description": description,
+                                         "documents": []})
+        if description and not current.get("description"):
+            current["description"] = description
+        docs = current.setdefault("documents", [])
+        docs.extend(m for m in members if m not in docs)
+    text = json.dumps(sets, ensure_ascii=False, sort_keys=True)
+    row = session.get(Meta, DOCUMENT_SETS_META)
+    if row is None:
+        session.add(Meta(key=DOCUMENT_SETS_META, value=text))
+    else:
+        row.value = text
+        session.add(row)
+    session.flush()
+    return {name: len(sets[name]["documents"]) for name in wanted}
+
+
+def sets_by_document(session: Session) -> dict[str, list[str]]:
+    """Document GUID -> names of the sets it belongs to, sorted."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name, info in sorted(document_sets(session).items()):
+        for guid in info.get("documents") or []:
+            out[guid].append(name)
+    return out
+
+
+def list_documents(session: Session, set_name: str | None = None) -> list[dict[str, Any]]:
+    """Every document (or only the members of the document set ``set_name``)."""
+    in_sets = sets_by_document(session)
+    if set_name is not None:
+        names = {n.casefold(): n for n in document_sets(session)}
+        if set_name.casefold() not in names:
+            raise NotFound(f"there is no document set {set_name!r}",
+                           "document sets come from imported projects (`import qdpx`); "
+                           f"known: {', '.join(sorted(names.values())) or 'none'}")
+        set_name = names[set_name.casefold()]
     counts = dict(session.execute(
         select(Segment.document_id, func.count()).group_by(Segment.document_id)).all())
     agents: dict[int, list[str]] = defaultdict(list)
@@ -194,13 +259,16 @@ def list_documents(session: Session) -> list[dict[str, Any]]:
     ):
         agents[doc_id].append(agent_name)
     docs = session.execute(
-        select(Document.id, Document.name, Document.kind, Document.words, Document.encoding)
+        select(Document.id, Document.name, Document.kind, Document.words, Document.encoding,
+               Document.guid)
         .order_by(Document.name)
     ).all()
     return [
         {"name": name, "kind": kind, "segments": counts.get(doc_id, 0), "words": words,
-         "agents": agents.get(doc_id, []), "encoding": encoding}
-        for doc_id, name, kind, words, encoding in docs
+         "agents": agents.get(doc_id, []), "encoding": encoding,
+         "sets": in_sets.get(guid, [])}
+        for doc_id, name, kind, words, encoding, guid in docs
+        if set_name is None or set_name in in_sets.get(guid, [])
     ]
 
 

@@ -19,20 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ..audit import audited
+from ..audit import audited, inserted_ids_op
 from ..corpus.agents import relink_speakers, upsert_agent
 from ..corpus.coders import default_coder
-from ..corpus.documents import KINDS, add_document, segments_of
+from ..corpus.documents import KINDS, add_document, merge_document_sets
 from ..errors import InvalidInput
-from ..models import Agent, Coder, Coding, Document, DocumentAgent, Memo, Segment
+from ..models import Agent, Code, Coder, Coding, Document, Memo, Segment
 from ..textutil import clean_person_name, norm_name, sha256_text
-from . import positions
+from . import positions, structures
 from .exporter import KIND_VARIABLE, SELECTIONS_META
 from .reader import ProjectIn, SourceIn, read_qdpx
 from .segmenting import segment
+from .structures import CodingWriter as _CodingWriter
 from .xmltext import derive, format_datetime, norm_guid
 
 
@@ -44,8 +45,9 @@ class _Doc:
     doc: Document
     raw_map: positions.RawPositions
     to_stored: list[int]
-    segments: list[Segment]
+    segments: list[Any]  # (id, start, end) rows, not ORM objects: big projects stay light
     starts: list[int] = field(default_factory=list)
+    row: dict[str, Any] = field(default_factory=dict)  # its line of the report
 
     def place(self, start: int | None, end: int | None) -> tuple[int, int] | str:
         """Stored span of a selection, or why it cannot be placed."""
@@ -64,7 +66,7 @@ class _Doc:
             return f"position {start}-{end} is outside the text"
         return s, e
 
-    def segment_at(self, start: int, end: int) -> Segment | None:
+    def segment_at(self, start: int, end: int) -> Any:
         i = bisect.bisect_right(self.starts, start) - 1
         if i >= 0 and self.segments[i].start <= start < self.segments[i].end:
             return self.segments[i]
@@ -86,6 +88,7 @@ class _Importer:
         self.code_ids: dict[str, int] = {}
         self.agents: dict[str, Agent] = {}  # case GUID -> agent
         self.docs: dict[str, _Doc] = {}  # source GUID -> imported document
+        self._doc_ids: set[int] = set()
         self._code_names: dict[str | None, str] | None = None  # file code GUID -> name
         self.report: dict[str, Any] = {
             "file": file, "project": project.name, "origin": project.origin,
@@ -94,6 +97,8 @@ class _Importer:
             "codings": {"added": 0, "already_present": 0},
             "memos": {"added": 0, "already_present": 0},
             "unplaced": [], "warnings": list(project.warnings),
+            "document_sets": {}, "variables": {}, "case_codes": [],
+            "not_imported": list(project.not_imported),
         }
 
     # --- coders ------------------------------------------------------------------------------
@@ -149,11 +154,24 @@ class _Importer:
             self.report["agents"]["merged" if merged else "added"].append(agent.name)
             self.agents[case.guid] = agent
         self.s.flush()
+        self.variables()
+
+    def variables(self) -> None:
+        """Keep each variable's REFI type and description (attributes are stored as text), so
+        that `export qdpx` writes the same typeOfVariable back."""
+        used = {k for case in self.p.cases for k in case.variables} | {
+            k for src in self.p.sources for k in src.variables if k != KIND_VARIABLE}
+        declared = {name: {"type": v.type, "description": v.description}
+                    for name, v in self.p.variable_info.items() if name in used}
+        if declared:
+            self.report["variables"] = structures.merge_variables(self.s, declared)
 
     # --- documents ---------------------------------------------------------------------------
 
     def documents(self, convention: positions.Convention) -> None:
         for src in self.p.sources:
+            for c in src.off_text:
+                self._unplaced(src, c.guid, None, None, c.code, src.off_text_reason)
             if src.guid in self.docs:  # codings name sources by GUID: a repeat is ambiguous
                 src.text, src.problem = None, "its GUID repeats an earlier source's"
             if src.text is None:
@@ -168,21 +186,27 @@ class _Importer:
                                    "its source was not imported")
                 continue
             stored, to_stored = positions.normalise(src.text)
-            doc, status = self._document(src, stored)
-            self.docs[src.guid] = _Doc(src, doc, positions.RawPositions(src.text, convention),
-                                       to_stored, [])
-            self.report["documents"].append({"name": doc.name, "source": src.name,
-                                             "status": status, "codings": 0})
-        # New agents may name speakers of documents already in the corpus too.
-        relink_speakers(self.s)
+            raw_map = positions.RawPositions(src.text, convention)
+            doc, status = self._document(src, stored, raw_map, to_stored)
+            row = {"name": doc.name, "source": src.name, "status": status, "codings": 0}
+            if src.text_of:
+                row["text_of"] = src.text_of
+            self.report["documents"].append(row)
+            self.docs[src.guid] = _Doc(src, doc, raw_map, to_stored, [], row=row)
+            self._doc_ids.add(doc.id)
+        # New agents may name speakers of documents already in the corpus too (the imported
+        # ones were linked as they were stored).
+        if self.report["agents"]["added"]:
+            relink_speakers(self.s)
         for d in self.docs.values():
-            d.segments = segments_of(self.s, d.doc.id)
+            d.segments = self.s.execute(
+                select(Segment.id, Segment.start, Segment.end)
+                .where(Segment.document_id == d.doc.id).order_by(Segment.n)).all()
             d.starts = [seg.start for seg in d.segments]
-        for row in self.report["documents"]:
-            doc = next(d for d in self.docs.values() if d.doc.name == row["name"])
-            row["segments"] = len(doc.segments)
+            d.row["segments"] = len(d.segments)
 
-    def _document(self, src: SourceIn, text: str) -> tuple[Document, str]:
+    def _document(self, src: SourceIn, text: str, raw_map: positions.RawPositions,
+                  to_stored: list[int]) -> tuple[Document, str]:
         digest = sha256_text(text)
         base = src.name
         candidates = [base] + [f"{base} ({n})" for n in range(2, 1000)]
@@ -191,19 +215,23 @@ class _Importer:
             if found is None:
                 break
             if found.text_hash == digest:
-                if found.id in {d.doc.id for d in self.docs.values()}:
+                if found.id in self._doc_ids:
                     continue  # two sources of this file with the same text stay two documents
                 status = "merged" if n == 0 else "merged (renamed earlier)"
                 return found, status
         else:
             name = f"{base} ({uuid.uuid4().hex[:8]})"
         same_guid = self.s.scalar(select(Document).where(Document.guid == src.guid))
-        if same_guid is not None and same_guid.text_hash == digest and same_guid.id not in {
-                d.doc.id for d in self.docs.values()}:
+        if same_guid is not None and same_guid.text_hash == digest and (
+                same_guid.id not in self._doc_ids):
             return same_guid, "merged (same source, renamed here)"
         segments = segment(text)
+        if src.sync:
+            structures.time_segments(segments, src.sync, raw_map, to_stored)
         meta: dict[str, Any] = {"refi": {"file": Path(self.file).name, "source": src.name,
                                          "origin": self.p.origin}}
+        if src.text_of:
+            meta["refi"]["text_of"] = src.text_of
         variables = {k: v for k, v in src.variables.items() if k != KIND_VARIABLE}
         if variables:
             meta["variables"] = variables
@@ -221,27 +249,30 @@ class _Importer:
         return doc, "added" if name == base else "renamed"
 
     def case_links(self) -> None:
+        """Documents of each case (its SourceRefs and SelectionRefs), written at once."""
         selection_doc = {sel.guid: d for d in self.docs.values() for sel in d.source.selections}
+        pairs: set[tuple[int, int]] = set()
         for case in self.p.cases:
             agent = self.agents[case.guid]
-            targets = []
             for guid in case.sources:
+                guid = self.p.aliases.get(guid, guid)
                 if guid in self.docs:
-                    targets.append(self.docs[guid].doc)
+                    pairs.add((self.docs[guid].doc.id, agent.id))
                 else:
                     self.report["warnings"].append(
                         f"case {agent.name!r} refers to source {guid}, which is not in the "
                         "project: link ignored")
-            targets += [selection_doc[g].doc for g in case.selections if g in selection_doc]
-            for doc in targets:
-                if self.s.get(DocumentAgent, (doc.id, agent.id)) is None:
-                    self.s.add(DocumentAgent(document_id=doc.id, agent_id=agent.id))
-                    self.s.flush()
+            pairs.update((selection_doc[g].doc.id, agent.id) for g in case.selections
+                         if g in selection_doc)
+        structures.link_documents(self.s, pairs)
 
     # --- codings -----------------------------------------------------------------------------
 
-    def codings(self) -> None:
-        used_guids = set(self.s.scalars(select(Coding.guid)))
+    def codings(self) -> list[dict[str, Any]]:
+        """Write the codings in chunks of Core inserts (no ORM object, no audit copy per row);
+        returns the audit operation naming the range of their ids."""
+        max_before = self.s.scalar(select(func.max(Coding.id))) or 0
+        writer = _CodingWriter(self.s)
         for d in self.docs.values():
             existing = set(self.s.execute(
                 select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
@@ -274,29 +305,27 @@ class _Importer:
                     self.report["codings"]["already_present"] += 1
                     continue
                 existing.add(key)
-                guid = c.guid if c.guid not in used_guids else str(uuid.uuid4())
-                used_guids.add(guid)
                 seg = d.segment_at(*span)
-                coding = Coding(code_id=code_id, document_id=d.doc.id,
-                                segment_id=seg.id if seg else None, start=span[0], end=span[1],
-                                coder_id=coder.id, origin="refi", guid=guid)
-                created = c.created or (sel.created if sel else None)
-                if created is not None:
-                    coding.created_at = created
-                self.s.add(coding)
+                guid = writer.add(code_id, d.doc.id, seg.id if seg else None, span, coder.id,
+                                  c.guid, c.created or (sel.created if sel else None))
                 if sel is not None:
                     kept[guid] = self._selection_record(sel, c)
                 added += 1
+            writer.flush()
             if kept:
+                # The GUIDs a chunk had to replace (taken in the corpus) are known once written.
+                kept = {writer.renamed.pop(g, g): record for g, record in kept.items()}
                 meta = dict(d.doc.meta or {})
                 meta[SELECTIONS_META] = {**(meta.get(SELECTIONS_META) or {}), **kept}
                 d.doc.meta = meta
                 self.s.add(d.doc)
-            self.s.flush()
             self.report["codings"]["added"] += added
-            for row in self.report["documents"]:
-                if row["name"] == d.doc.name:
-                    row["codings"] += added
+            d.row["codings"] += added
+        self.s.flush()
+        if not writer.written:
+            return []
+        max_after = self.s.scalar(select(func.max(Coding.id))) or 0
+        return [inserted_ids_op("coding", max_before + 1, max_after, writer.written)]
 
     def _selection_record(self, sel: Any, c: Any) -> dict[str, str | None]:
         """What a qualcode coding cannot hold of its selection, kept for the next export: the
@@ -410,7 +439,7 @@ class _Importer:
             self.report["memos"]["added"] += 1
         self.s.flush()
 
-    def _note_anchor(self, d: _Doc, n: Any) -> Segment | None:
+    def _note_anchor(self, d: _Doc, n: Any) -> Any:
         """A note with its own selection, referenced from a source (QualCoder's annotations):
         the segment of that source the selection falls in."""
         for sel in n.selections:
@@ -434,9 +463,66 @@ class _Importer:
         self.cases()
         self.documents(convention)
         self.case_links()
-        self.codings()
+        ops = self.codings()
+        self.case_codes()
+        self.document_sets()
+        self.links_report()
         self.memos()
-        return self.report
+        return self.report, ops
+
+    # --- structures qualcode keeps elsewhere (qualcode/refi/structures.py) -------------------
+
+    def case_codes(self) -> None:
+        """A case with CodeRefs is what those codes code (MAXQDA and ATLAS.ti cases): its agent
+        is linked to every document holding a coding of them, and the reference is kept for
+        the next export."""
+        for case in self.p.cases:
+            if not case.codes:
+                continue
+            agent = self.agents[case.guid]
+            for code_guid in case.codes:
+                code_id = self.code_ids.get(code_guid)
+                if code_id is None:
+                    self.report["warnings"].append(
+                        f"case {agent.name!r} refers to code {code_guid}, which is not in the "
+                        "codebook: reference ignored")
+                    continue
+                docs = structures.case_code(self.s, agent, code_id, self._doc_ids)
+                self.report["case_codes"].append({
+                    "agent": agent.name, "code": self.s.get(Code, code_id).name,
+                    "documents": docs})
+
+    def document_sets(self) -> None:
+        sets = [st for st in self.p.sets if st.sources]
+        if not sets:
+            return
+        wanted: dict[str, tuple[str, str, list[str]]] = {}
+        for st in sets:
+            members = []
+            lost = 0
+            for guid in st.sources:
+                d = self.docs.get(self.p.aliases.get(guid, guid))
+                if d is None:
+                    lost += 1
+                else:
+                    members.append(d.doc.guid)
+            if lost:
+                self.report["not_imported"].append(
+                    f"set {st.name!r}: {lost} of its {len(st.sources)} sources not in the set "
+                    "(they were not imported)")
+            wanted[st.name] = (st.guid, st.description, members)
+        self.report["document_sets"] = merge_document_sets(self.s, wanted)
+
+    def links_report(self) -> None:
+        """Links between objects have no place in qualcode; a link to a note makes that note a
+        memo on the object (see ``memos``), so only the others are reported."""
+        other = [link for link in self.p.links
+                 if link.origin not in self.p.notes and link.target not in self.p.notes]
+        if other:
+            n = len(other)
+            self.report["not_imported"].append(
+                f"{n} link{'s' if n > 1 else ''} not imported: qualcode has no links between "
+                "codes, documents, cases or selections")
 
 
 # `import qdpx --positions`: the convention the user knows the file uses (else detected).
@@ -458,8 +544,10 @@ def import_project(session: Session, project: ProjectIn, *, coder: str | None = 
     importer = _Importer(session, project, name, file, positions_told)
     importer.codebook()
     with audited(session, action="import-qdpx", summary=f"import {Path(file).name}",
-                 coder=name):
-        return importer.run()
+                 coder=name) as ops:
+        report, bulk = importer.run()
+        ops.extend(bulk)
+    return report
 
 
 def import_qdpx(session: Session, path: str | Path, *, coder: str | None = None,
