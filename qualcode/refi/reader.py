@@ -399,9 +399,10 @@ def read_project(archive: QdpxArchive) -> ProjectIn:
                                 target=norm_guid(el.get("targetGUID"))))
     graphs = [g for graphs_el in _children(root, "Graphs") for g in _children(graphs_el, "Graph")]
     if graphs:
-        shapes = sum(len(_children(g, "Vertex")) + len(_children(g, "Edge")) for g in graphs)
-        not_imported.append(f"{_n(len(graphs), 'graph')} not imported ({_n(shapes, 'vertex')} "
-                            "and edges): qualcode has no graphs")
+        vertices = sum(len(_children(g, "Vertex")) for g in graphs)
+        edges = sum(len(_children(g, "Edge")) for g in graphs)
+        not_imported.append(f"{_n(len(graphs), 'graph')} not imported ({_n(vertices, 'vertex')}, "
+                            f"{_n(edges, 'edge')}): qualcode has no graphs")
 
     return ProjectIn(
         name=(root.get("name") or "").strip(), origin=(root.get("origin") or "").strip(),
