@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ class _Doc:
     source: SourceIn
     doc: Document
     raw_map: positions.RawPositions
-    to_stored: list[int]
+    to_stored: Sequence[int]
     segments: list[Any]  # (id, start, end) rows, not ORM objects: big projects stay light
     starts: list[int] = field(default_factory=list)
     row: dict[str, Any] = field(default_factory=dict)  # its line of the report
@@ -89,6 +90,8 @@ class _Importer:
         self.agents: dict[str, Agent] = {}  # case GUID -> agent
         self.docs: dict[str, _Doc] = {}  # source GUID -> imported document
         self._doc_ids: set[int] = set()
+        self._names: dict[str, int] = {}  # the corpus's document names -> ids
+        self._guids: set[str] = set()
         self._code_names: dict[str | None, str] | None = None  # file code GUID -> name
         self.report: dict[str, Any] = {
             "file": file, "project": project.name, "origin": project.origin,
@@ -169,6 +172,8 @@ class _Importer:
     # --- documents ---------------------------------------------------------------------------
 
     def documents(self, convention: positions.Convention) -> None:
+        self._names = dict(self.s.execute(select(Document.name, Document.id)).all())
+        self._guids = set(self.s.scalars(select(Document.guid)))
         for src in self.p.sources:
             for c in src.off_text:
                 self._unplaced(src, c.guid, None, None, c.code, src.off_text_reason)
@@ -206,12 +211,15 @@ class _Importer:
             d.row["segments"] = len(d.segments)
 
     def _document(self, src: SourceIn, text: str, raw_map: positions.RawPositions,
-                  to_stored: list[int]) -> tuple[Document, str]:
+                  to_stored: Sequence[int]) -> tuple[Document, str]:
         digest = sha256_text(text)
         base = src.name
         candidates = [base] + [f"{base} ({n})" for n in range(2, 1000)]
         for n, name in enumerate(candidates):
-            found = self.s.scalar(select(Document).where(Document.name == name))
+            # Names and GUIDs of the corpus are read once: a new document costs no lookup.
+            if name not in self._names:
+                break
+            found = self.s.get(Document, self._names[name])
             if found is None:
                 break
             if found.text_hash == digest:
@@ -221,7 +229,8 @@ class _Importer:
                 return found, status
         else:
             name = f"{base} ({uuid.uuid4().hex[:8]})"
-        same_guid = self.s.scalar(select(Document).where(Document.guid == src.guid))
+        same_guid = self.s.scalar(select(Document).where(Document.guid == src.guid)) if (
+            src.guid in self._guids) else None
         if same_guid is not None and same_guid.text_hash == digest and (
                 same_guid.id not in self._doc_ids):
             return same_guid, "merged (same source, renamed here)"
@@ -246,6 +255,8 @@ class _Importer:
         if src.created is not None:
             doc.created_at = src.created
             self.s.add(doc)
+        self._names[doc.name] = doc.id
+        self._guids.add(doc.guid)
         return doc, "added" if name == base else "renamed"
 
     def case_links(self) -> None:
@@ -273,10 +284,12 @@ class _Importer:
         returns the audit operation naming the range of their ids."""
         max_before = self.s.scalar(select(func.max(Coding.id))) or 0
         writer = _CodingWriter(self.s)
+        pending_meta: list[tuple[_Doc, dict[str, dict[str, str | None]]]] = []
         for d in self.docs.values():
-            existing = set(self.s.execute(
-                select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
-                .where(Coding.document_id == d.doc.id)).all())
+            # A document this import created holds no coding yet: nothing to compare with.
+            existing = set() if d.row["status"] in ("added", "renamed") else set(
+                self.s.execute(select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
+                               .where(Coding.document_id == d.doc.id)).all())
             whole = [(c, None) for c in d.source.codings]
             items = [(c, sel) for sel in d.source.selections for c in sel.codings] + whole
             added = 0
@@ -311,16 +324,18 @@ class _Importer:
                 if sel is not None:
                     kept[guid] = self._selection_record(sel, c)
                 added += 1
-            writer.flush()
             if kept:
-                # The GUIDs a chunk had to replace (taken in the corpus) are known once written.
-                kept = {writer.renamed.pop(g, g): record for g, record in kept.items()}
-                meta = dict(d.doc.meta or {})
-                meta[SELECTIONS_META] = {**(meta.get(SELECTIONS_META) or {}), **kept}
-                d.doc.meta = meta
-                self.s.add(d.doc)
+                pending_meta.append((d, kept))
             self.report["codings"]["added"] += added
             d.row["codings"] += added
+        writer.flush()
+        for d, kept in pending_meta:
+            # The GUIDs a chunk had to replace (taken in the corpus) are known once written.
+            kept = {writer.renamed.get(g, g): record for g, record in kept.items()}
+            meta = dict(d.doc.meta or {})
+            meta[SELECTIONS_META] = {**(meta.get(SELECTIONS_META) or {}), **kept}
+            d.doc.meta = meta
+            self.s.add(d.doc)
         self.s.flush()
         if not writer.written:
             return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # (unit, crlf): unit "cp" or "utf16"; crlf 2 = CRLF counts two characters, 1 = one.
@@ -75,8 +76,11 @@ class RawPositions:
         return self._back[pos] if self._back is not None else pos
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _has_astral(text: str) -> bool:
-    return any(ord(ch) > 0xFFFF for ch in text)
+    return _ASTRAL.search(text) is not None
 
 
 def relevant(raw_texts: list[str]) -> list[Convention]:
@@ -153,12 +157,15 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def normalise(raw: str) -> tuple[str, list[int]]:
+def normalise(raw: str) -> tuple[str, Sequence[int]]:
     """Stored text (LF line ends, NFC, NUL replaced) and the map raw boundary -> stored one.
 
     The map has ``len(raw) + 1`` entries. A boundary inside a CRLF pair maps to before the LF;
-    one inside a composed sequence maps to the start of the composed character.
+    one inside a composed sequence maps to the start of the composed character. A text that
+    needs none of this (the usual case) maps onto itself: a ``range``, no list per character.
     """
+    if "\r" not in raw and "\x00" not in raw and unicodedata.is_normalized("NFC", raw):
+        return raw, range(len(raw) + 1)
     # Line ends first.
     chars: list[str] = []
     first: list[int] = []  # raw boundary -> boundary in the LF text

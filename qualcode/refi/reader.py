@@ -16,11 +16,11 @@ from xml.etree.ElementTree import Element, SubElement
 
 from ..errors import InvalidInput, QualcodeError
 from ..zipguard import NotAZip, TooLarge, check_office_zip
-from .archive import BROKEN_HINT, QdpxArchive, parse_xml
+from .archive import BROKEN_HINT, QdpxArchive, parse_project
 from .xmltext import guid_or_derived, norm_guid, parse_datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class CodingIn:
     guid: str
     code: str | None  # code GUID
@@ -29,7 +29,7 @@ class CodingIn:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class SelectionIn:
     guid: str
     start: int | None
@@ -157,25 +157,42 @@ def _refs(el: Element, tag: str) -> list[str]:
 
 
 def _coding(el: Element, owner: str, n: int) -> CodingIn:
-    code_ref = _children(el, "CodeRef")
+    # One pass over the children: a project holds a million of these.
+    code = None
+    notes = []
+    for c in el:
+        if c.tag == "CodeRef":
+            if code is None:
+                code = norm_guid(c.get("targetGUID")) or ""
+        elif c.tag == "NoteRef" and (g := norm_guid(c.get("targetGUID"))):
+            notes.append(g)
     return CodingIn(
         guid=guid_or_derived(el.get("guid"), owner, "coding", str(n)),
-        code=norm_guid(code_ref[0].get("targetGUID")) if code_ref else None,
+        code=code or None,
         user=norm_guid(el.get("creatingUser")),
         created=parse_datetime(el.get("creationDateTime")),
-        notes=_refs(el, "NoteRef"),
+        notes=notes,
     )
 
 
 def _selection(el: Element, owner: str, n: int) -> SelectionIn:
     guid = guid_or_derived(el.get("guid"), owner, "selection", str(n))
+    description: str | None = None
+    codings: list[CodingIn] = []
+    notes: list[str] = []
+    for c in el:
+        if c.tag == "Coding":
+            codings.append(_coding(c, guid, len(codings)))
+        elif c.tag == "NoteRef":
+            if g := norm_guid(c.get("targetGUID")):
+                notes.append(g)
+        elif c.tag == "Description" and description is None:
+            description = c.text or ""
     return SelectionIn(
         guid=guid, start=_int(el.get("startPosition")), end=_int(el.get("endPosition")),
         name=el.get("name") or "", user=norm_guid(el.get("creatingUser")),
         created=parse_datetime(el.get("creationDateTime")),
-        description=_child_text(el, "Description"),
-        codings=[_coding(c, guid, i) for i, c in enumerate(_children(el, "Coding"))],
-        notes=_refs(el, "NoteRef"),
+        description=description or "", codings=codings, notes=notes,
     )
 
 
@@ -200,13 +217,14 @@ def typed_text(kind: str, value: str) -> str:
     return value
 
 
-def _variable_values(el: Element, variables: dict[str, str]) -> dict[str, str]:
+def _variable_values(el: Element, variables: dict[str, str] | None = None) -> dict[str, str]:
+    """Values by variable name, or by variable GUID without ``variables``."""
     out = {}
     for vv in _children(el, "VariableValue"):
         ref = _refs(vv, "VariableRef")
         value = _value(vv)
-        if ref and value is not None and ref[0] in variables:
-            out[variables[ref[0]]] = value
+        if ref and value is not None and (variables is None or ref[0] in variables):
+            out[variables[ref[0]] if variables is not None else ref[0]] = value
     return out
 
 
@@ -292,12 +310,19 @@ class _Texts:
 
 def read_project(archive: QdpxArchive) -> ProjectIn:
     entry = archive.project_entry()
-    root = parse_xml(archive.read(entry), f"{archive.what}: {entry}")
+    texts = _Texts(archive)
+    sources: list[SourceIn] = []
+    aliases: dict[str, str] = {}
+
+    def on_source(el: Element) -> None:
+        # Variables are declared before Sources (XSD order): named once the parse is done.
+        sources.extend(_source(el, len(sources), texts, aliases))
+
+    root = parse_project(archive.read(entry), f"{archive.what}: {entry}", on_source)
     if root.tag != "Project":
         raise InvalidInput(f"{archive.what}: {entry} has root <{root.tag}>, not <Project>",
                            "a .qdc codebook is imported with `qualcode codebook import`"
                            if root.tag == "CodeBook" else BROKEN_HINT)
-    texts = _Texts(archive)
     warnings: list[str] = []
 
     users: dict[str, str] = {}
@@ -367,11 +392,8 @@ def read_project(archive: QdpxArchive) -> ProjectIn:
                 codes=_refs(c, "CodeRef"),
             ))
 
-    sources: list[SourceIn] = []
-    aliases: dict[str, str] = {}
-    for sources_el in _children(root, "Sources"):
-        for n, s in enumerate(sources_el):
-            sources.extend(_source(s, n, texts, variables, aliases))
+    for src in sources:
+        src.variables = {variables[g]: v for g, v in src.variables.items() if g in variables}
 
     notes: dict[str, NoteIn] = {}
     for notes_el in _children(root, "Notes"):
@@ -428,8 +450,7 @@ def _set(el: Element, n: int) -> SetIn:
                  sources=_refs(el, "MemberSource"), notes=_refs(el, "MemberNote"))
 
 
-def _source(s: Element, n: int, texts: _Texts, variables: dict[str, str],
-            aliases: dict[str, str]) -> list[SourceIn]:
+def _source(s: Element, n: int, texts: _Texts, aliases: dict[str, str]) -> list[SourceIn]:
     """The documents a source gives: a text source its text; a PDF the text of its
     Representation; a recording each of its transcripts. Codings that sit on what qualcode
     does not keep (page regions, time spans, pictures) are listed as not placed."""
@@ -445,7 +466,7 @@ def _source(s: Element, n: int, texts: _Texts, variables: dict[str, str],
                         user=norm_guid(el.get("creatingUser") or s.get("creatingUser")),
                         created=parse_datetime(el.get("creationDateTime")
                                                or s.get("creationDateTime")),
-                        notes=_refs(s, "NoteRef"), variables=_variable_values(s, variables))
+                        notes=_refs(s, "NoteRef"), variables=_variable_values(s))
 
     if s.tag == "TextSource":
         src = source(guid, name, s, s.tag)

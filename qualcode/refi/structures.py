@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, select
 from sqlmodel import Session
 
 from ..corpus.documents import SegmentIn
@@ -112,7 +113,7 @@ def case_codes(session: Session) -> dict[str, list[str]]:
 # --- transcripts -------------------------------------------------------------------------------
 
 def time_segments(segments: list[SegmentIn], sync: list[tuple[int, int]],
-                  raw_map: positions.RawPositions, to_stored: list[int]) -> None:
+                  raw_map: positions.RawPositions, to_stored: Sequence[int]) -> None:
     """Times of the segments of a transcript from its sync points (position, milliseconds):
     a segment starts at the last point between the previous segment's end and its own start,
     and ends at the first point between its end and the next segment's start."""
@@ -136,27 +137,39 @@ def time_segments(segments: list[SegmentIn], sync: list[tuple[int, int]],
 # --- codings -----------------------------------------------------------------------------------
 
 class CodingWriter:
-    """Codings written in chunks with Core executemany. A GUID already in the corpus or
-    earlier in the file is replaced by a new one (``renamed`` maps the old to the new)."""
+    """Codings written in chunks with the driver's executemany (no per-row work in SQLAlchemy,
+    as `code import` does). A GUID already in the corpus or earlier in the file is replaced
+    by a new one (``renamed`` maps the old to the new once its chunk is written)."""
+
+    COLUMNS = ("code_id", "document_id", "segment_id", "start", "end", "coder_id", "origin",
+               "guid", "created_at")
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        self.table = Coding.__table__
-        self.pending: list[dict[str, Any]] = []
+        self.conn = session.connection()
+        dialect = self.conn.dialect
+        mark = {"qmark": "?", "numeric": ":{}", "format": "%s", "pyformat": "%s"}.get(
+            dialect.paramstyle)
+        if mark is None:  # named parameters: no DBAPI qualcode runs on uses them
+            raise NotImplementedError(f"paramstyle {dialect.paramstyle}")
+        marks = ", ".join(mark.format(i + 1) for i in range(len(self.COLUMNS)))
+        names = ", ".join(dialect.identifier_preparer.quote(c) for c in self.COLUMNS)
+        self.sql = f"INSERT INTO {Coding.__tablename__} ({names}) VALUES ({marks})"
+        process = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        self.stamp = process or (lambda value: value)
+        self.now = self.stamp(utcnow())
+        self.pending: list[list[Any]] = []
         self.seen: set[str] = set()
         self.renamed: dict[str, str] = {}
         self.written = 0
-        self.now = utcnow()
 
     def add(self, code_id: int, document_id: int, segment_id: int | None,
             span: tuple[int, int], coder_id: int, guid: str, created: datetime | None) -> str:
         if guid in self.seen:
             guid = str(uuid.uuid4())
         self.seen.add(guid)
-        self.pending.append({
-            "code_id": code_id, "document_id": document_id, "segment_id": segment_id,
-            "start": span[0], "end": span[1], "coder_id": coder_id, "origin": "refi",
-            "guid": guid, "created_at": created or self.now})
+        self.pending.append([code_id, document_id, segment_id, span[0], span[1], coder_id,
+                             "refi", guid, self.now if created is None else self.stamp(created)])
         if len(self.pending) >= CHUNK:
             self.flush()
         return guid
@@ -165,12 +178,12 @@ class CodingWriter:
         if not self.pending:
             return
         taken = set(self.s.scalars(select(Coding.guid).where(
-            Coding.guid.in_([row["guid"] for row in self.pending]))))
+            Coding.guid.in_([row[7] for row in self.pending]))))
         for row in self.pending:
-            if row["guid"] in taken:
+            if row[7] in taken:
                 new = str(uuid.uuid4())
-                self.renamed[row["guid"]] = new
-                row["guid"] = new
-        self.s.connection().execute(self.table.insert(), self.pending)
+                self.renamed[row[7]] = new
+                row[7] = new
+        self.conn.exec_driver_sql(self.sql, [tuple(row) for row in self.pending])
         self.written += len(self.pending)
         self.pending = []
