@@ -14,6 +14,7 @@ character, no text) are listed in the report, never dropped silently.
 from __future__ import annotations
 
 import bisect
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -203,8 +204,9 @@ class _Importer:
         # ones were linked as they were stored).
         if self.report["agents"]["added"]:
             relink_speakers(self.s)
+        conn = self.s.connection()  # Core rows: no ORM work per segment
         for d in self.docs.values():
-            d.segments = self.s.execute(
+            d.segments = conn.execute(
                 select(Segment.id, Segment.start, Segment.end)
                 .where(Segment.document_id == d.doc.id).order_by(Segment.n)).all()
             d.starts = [seg.start for seg in d.segments]
@@ -214,7 +216,7 @@ class _Importer:
                   to_stored: Sequence[int]) -> tuple[Document, str]:
         digest = sha256_text(text)
         base = src.name
-        candidates = [base] + [f"{base} ({n})" for n in range(2, 1000)]
+        candidates = itertools.chain([base], (f"{base} ({n})" for n in range(2, 1000)))
         for n, name in enumerate(candidates):
             # Names and GUIDs of the corpus are read once: a new document costs no lookup.
             if name not in self._names:
