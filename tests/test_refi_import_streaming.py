@@ -35,10 +35,11 @@ def write_project(path: Path, docs: int = 3, per_doc: int = 40, *, shift: int = 
     of successive paragraphs, alternating users and codes. ``shift`` changes the texts (so a
     second project with the same GUIDs is a different corpus)."""
     parts = ['<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="Outil 3"><Users>',
-             *(f'<User guid="{u}" name="{n}"/>' for u, n in zip(USERS, ("Léa", "Omar"))),
+             *(f'<User guid="{u}" name="{n}"/>'
+               for u, n in zip(USERS, ("Léa", "Omar"), strict=True)),
              "</Users><CodeBook><Codes>",
              *(f'<Code guid="{c}" name="{n}" isCodable="true"/>'
-               for c, n in zip(CODES, ("renvoi", "attente"))),
+               for c, n in zip(CODES, ("renvoi", "attente"), strict=True)),
              "</Codes></CodeBook><Sources>"]
     files = {}
     n = 0
