@@ -252,7 +252,9 @@ def test_the_report_says_each_loss_in_one_line(cli, tmp_path: Path) -> None:
         "Not imported: 3 links not imported: qualcode has no links between codes, documents, "
         "cases or selections"]
     assert "Document set 'Entretiens de mars': 2 documents" in out
-    assert "Case 'Mme Roux' is what 'Cas : Mme Roux' codes: linked to 1 documents." in out
+    assert "Document set 'Terrain': 1 document (" in out
+    assert "Case 'Mme Roux' is what 'Cas : Mme Roux' codes: linked to 1 document." in out
+    assert "  Rapport 2023 accueil: it is on a region of a PDF page, not on its text" in out
 
 
 def _variables(qdpx: Path) -> dict[str, tuple[str, str]]:
