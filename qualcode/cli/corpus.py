@@ -30,7 +30,8 @@ def init() -> None:
 @docs_app.command("list")
 def docs_list(
     set_: Annotated[str | None, typer.Option(
-        "--set", help="Only the documents of this document set (from an imported project).")
+        "--set", metavar="SET",
+        help="Only the documents of this document set (from an imported project).")
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
