@@ -30,10 +30,12 @@ def guid(kind: int, n: int) -> str:
     return f"7a000000-0000-4{kind:03d}-8000-{n:012d}"
 
 
-def write_project(path: Path, docs: int = 3, per_doc: int = 40, *, shift: int = 0) -> Path:
+def write_project(path: Path, docs: int = 3, per_doc: int = 40, *, shift: int = 0,
+                  repeat: int = 0) -> Path:
     """``docs`` sources of 40 paragraphs; ``per_doc`` codings each, on « revenez demain »
     of successive paragraphs, alternating users and codes. ``shift`` changes the texts (so a
-    second project with the same GUIDs is a different corpus)."""
+    second project with the same GUIDs is a different corpus); ``repeat``: coding GUIDs
+    repeat every ``repeat`` codings (a damaged file)."""
     parts = ['<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="Outil 3"><Users>',
              *(f'<User guid="{u}" name="{n}"/>'
                for u, n in zip(USERS, ("Léa", "Omar"), strict=True)),
@@ -55,7 +57,8 @@ def write_project(path: Path, docs: int = 3, per_doc: int = 40, *, shift: int = 
             parts.append(
                 f'<PlainTextSelection guid="{guid(2, n)}" startPosition="{start}" '
                 f'endPosition="{start + 14}" creatingUser="{USERS[k % 2]}">'
-                f'<Coding guid="{guid(3, n)}" creatingUser="{USERS[0]}">'
+                f'<Coding guid="{guid(3, n % repeat if repeat else n)}" '
+                f'creatingUser="{USERS[0]}">'
                 f'<CodeRef targetGUID="{CODES[k % 2]}"/></Coding></PlainTextSelection>')
             n += 1
         parts.append("</TextSource>")
@@ -140,6 +143,24 @@ def test_guids_taken_in_the_corpus_are_replaced_and_the_selection_kept(
     assert not guids & {guid(3, n) for n in range(40)}
     assert set(kept) == guids
     assert {record["selection"] for record in kept.values()} == {guid(2, n) for n in range(40)}
+
+
+@pytest.mark.parametrize("chunk", [3, 5000])
+def test_repeated_coding_guids_get_new_ones_across_chunks_and_documents(
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(structures, "CHUNK", chunk)
+    report = _import(db, write_project(tmp_path / "p.qdpx", repeat=10))
+    assert report["codings"]["added"] == 120
+    rows = stored(db)
+    guids = [g for *_x, g in rows]
+    assert len(set(guids)) == 120 and {guid(3, n) for n in range(10)} <= set(guids)
+    with db.session() as s:
+        kept: dict = {}
+        for meta in s.scalars(select(Document.meta)):
+            kept.update(meta[SELECTIONS_META])
+    # Every coding's selection is kept under the GUID it was stored with.
+    assert set(kept) == set(guids)
+    assert {r["selection"] for r in kept.values()} == {guid(2, n) for n in range(120)}
 
 
 def test_the_parse_drops_each_source_once_read(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ clear error before anything reaches the database.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -83,12 +83,12 @@ class QdpxArchive:
         return matches[0] if len(matches) == 1 else None
 
 
-def parse_project(data: bytes, what: str,
-                  on_source: Callable[[Element], None]) -> Element:
+def iter_project(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
     """Parse a project.qde incrementally, with the safety of :func:`parse_xml` (namespaces
-    stripped too): each child of ``<Sources>`` is handed to ``on_source`` once read, then
-    dropped, so the tree of a project with a million selections is never held whole. The
-    root is returned with everything else (users, codebook, cases, notes, sets...)."""
+    stripped too): yields ``("source", element)`` for each child of ``<Sources>`` once read,
+    which is then dropped (the tree of a project with a million selections is never held
+    whole), and last ``("root", root)`` with everything else (users, codebook, cases, notes,
+    sets...)."""
     import io
     from xml.etree.ElementTree import ParseError
 
@@ -113,7 +113,7 @@ def parse_project(data: bytes, what: str,
                 continue
             stack.pop()
             if len(stack) == 2 and stack[1].tag == "Sources":
-                on_source(el)
+                yield "source", el
                 stack[1].remove(el)  # always its first child: freed as the parse goes
     except DefusedXmlException as exc:
         raise InvalidInput(f"{what} uses XML entities or external references ({exc})",
@@ -122,6 +122,19 @@ def parse_project(data: bytes, what: str,
         raise InvalidInput(f"{what} is not well-formed XML ({exc})", BROKEN_HINT) from None
     if root is None:
         raise InvalidInput(f"{what} is not well-formed XML (no element found)", BROKEN_HINT)
+    yield "root", root
+
+
+def parse_project(data: bytes, what: str,
+                  on_source: Callable[[Element], None]) -> Element:
+    """:func:`iter_project` with a callback for each source; returns the root."""
+    root = None
+    for kind, el in iter_project(data, what):
+        if kind == "source":
+            on_source(el)
+        else:
+            root = el
+    assert root is not None
     return root
 
 

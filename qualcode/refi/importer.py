@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,34 @@ from ..errors import InvalidInput
 from ..models import Agent, Code, Coder, Coding, Document, Memo, Segment
 from ..textutil import clean_person_name, norm_name, sha256_text
 from . import positions, structures
+from .archive import QdpxArchive
 from .exporter import KIND_VARIABLE, SELECTIONS_META
-from .reader import ProjectIn, SourceIn, read_qdpx
+from .reader import ProjectIn, ProjectReader, SourceIn
 from .segmenting import segment
 from .structures import CodingWriter as _CodingWriter
 from .xmltext import derive, format_datetime, norm_guid
+
+
+@dataclass(slots=True)
+class _DocRef:
+    """What the end of an import needs of a document already written."""
+
+    id: int
+    guid: str
+    name: str
+    text: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Holder:
+    """Who wrote a description and when (for its memo)."""
+
+    user: str | None
+    created: Any
+
+
+_NO_TEXT = positions.RawPositions("", ("cp", 2))
 
 
 @dataclass
@@ -44,7 +67,7 @@ class _Doc:
     """An imported source in the corpus, with what positions need."""
 
     source: SourceIn
-    doc: Document
+    doc: Any  # the Document while its source is imported, then a _DocRef
     raw_map: positions.RawPositions
     to_stored: Sequence[int]
     segments: list[Any]  # (id, start, end) rows, not ORM objects: big projects stay light
@@ -91,6 +114,12 @@ class _Importer:
         self.agents: dict[str, Agent] = {}  # case GUID -> agent
         self.docs: dict[str, _Doc] = {}  # source GUID -> imported document
         self._doc_ids: set[int] = set()
+        self._source_variables: set[str] = set()  # names of the sources' variables
+        self._case_selections: set[str] = set()  # selection GUIDs the cases name
+        self._selection_doc: dict[str, int] = {}  # ... -> document id
+        self._doc_memos: list[tuple[Any, ...]] = []  # see _memos_of
+        self._max_coding = 0
+        self.writer: _CodingWriter | None = None
         self._names: dict[str, int] = {}  # the corpus's document names -> ids
         self._guids: set[str] = set()
         self._code_names: dict[str | None, str] | None = None  # file code GUID -> name
@@ -158,13 +187,12 @@ class _Importer:
             self.report["agents"]["merged" if merged else "added"].append(agent.name)
             self.agents[case.guid] = agent
         self.s.flush()
-        self.variables()
 
     def variables(self) -> None:
         """Keep each variable's REFI type and description (attributes are stored as text), so
         that `export qdpx` writes the same typeOfVariable back."""
         used = {k for case in self.p.cases for k in case.variables} | {
-            k for src in self.p.sources for k in src.variables if k != KIND_VARIABLE}
+            k for k in self._source_variables if k != KIND_VARIABLE}
         declared = {name: {"type": v.type, "description": v.description}
                     for name, v in self.p.variable_info.items() if name in used}
         if declared:
@@ -172,45 +200,55 @@ class _Importer:
 
     # --- documents ---------------------------------------------------------------------------
 
-    def documents(self, convention: positions.Convention) -> None:
-        self._names = dict(self.s.execute(select(Document.name, Document.id)).all())
-        self._guids = set(self.s.scalars(select(Document.guid)))
-        for src in self.p.sources:
-            for c in src.off_text:
-                self._unplaced(src, c.guid, None, None, c.code, src.off_text_reason)
-            if src.guid in self.docs:  # codings name sources by GUID: a repeat is ambiguous
-                src.text, src.problem = None, "its GUID repeats an earlier source's"
-            if src.text is None:
-                self.report["skipped_sources"].append({"source": src.name,
-                                                       "reason": src.problem})
-                for sel in src.selections:
-                    for c in sel.codings:
-                        self._unplaced(src, sel.guid, sel.start, sel.end, c.code,
-                                       "its source was not imported")
-                for c in src.codings:
-                    self._unplaced(src, c.guid, None, None, c.code,
+    def _store_document(self, src: SourceIn, convention: positions.Convention) -> _Doc | None:
+        for c in src.off_text:
+            self._unplaced(src, c.guid, None, None, c.code, src.off_text_reason)
+        if src.guid in self.docs:  # codings name sources by GUID: a repeat is ambiguous
+            src.text, src.problem = None, "its GUID repeats an earlier source's"
+        if src.text is None:
+            self.report["skipped_sources"].append({"source": src.name, "reason": src.problem})
+            for sel in src.selections:
+                for c in sel.codings:
+                    self._unplaced(src, sel.guid, sel.start, sel.end, c.code,
                                    "its source was not imported")
-                continue
-            stored, to_stored = positions.normalise(src.text)
-            raw_map = positions.RawPositions(src.text, convention)
-            doc, status = self._document(src, stored, raw_map, to_stored)
-            row = {"name": doc.name, "source": src.name, "status": status, "codings": 0}
-            if src.text_of:
-                row["text_of"] = src.text_of
-            self.report["documents"].append(row)
-            self.docs[src.guid] = _Doc(src, doc, raw_map, to_stored, [], row=row)
-            self._doc_ids.add(doc.id)
-        # New agents may name speakers of documents already in the corpus too (the imported
-        # ones were linked as they were stored).
-        if self.report["agents"]["added"]:
-            relink_speakers(self.s)
-        conn = self.s.connection()  # Core rows: no ORM work per segment
-        for d in self.docs.values():
-            d.segments = conn.execute(
-                select(Segment.id, Segment.start, Segment.end)
-                .where(Segment.document_id == d.doc.id).order_by(Segment.n)).all()
-            d.starts = [seg.start for seg in d.segments]
-            d.row["segments"] = len(d.segments)
+            for c in src.codings:
+                self._unplaced(src, c.guid, None, None, c.code, "its source was not imported")
+            return None
+        stored, to_stored = positions.normalise(src.text)
+        raw_map = positions.RawPositions(src.text, convention)
+        doc, status = self._document(src, stored, raw_map, to_stored)
+        row = {"name": doc.name, "source": src.name, "status": status, "codings": 0}
+        if src.text_of:
+            row["text_of"] = src.text_of
+        self.report["documents"].append(row)
+        d = _Doc(src, doc, raw_map, to_stored, [], row=row)
+        self.docs[src.guid] = d
+        self._doc_ids.add(doc.id)
+        # Core rows: no ORM work per segment
+        d.segments = self.s.connection().execute(
+            select(Segment.id, Segment.start, Segment.end)
+            .where(Segment.document_id == doc.id).order_by(Segment.n)).all()
+        d.starts = [seg.start for seg in d.segments]
+        row["segments"] = len(d.segments)
+        return d
+
+    def source(self, src: SourceIn, convention: positions.Convention) -> None:
+        """One source, whole: its document, its codings (into the writer's chunks), where its
+        memos go; then only what the end of the import needs is kept (its GUID, document id
+        and name), so a large project is never held whole."""
+        self._source_variables.update(src.variables)
+        d = self._store_document(src, convention)
+        if d is None:
+            return
+        self._codings_of(d)
+        self._memos_of(d)
+        for sel in src.selections:
+            if sel.guid in self._case_selections:
+                self._selection_doc[sel.guid] = d.doc.id
+        self.s.flush()
+        self.docs[src.guid] = _Doc(
+            SourceIn(guid=src.guid, name=src.name, kind=src.kind, text=None),
+            _DocRef(d.doc.id, d.doc.guid, d.doc.name), _NO_TEXT, range(1), [], row=d.row)
 
     def _document(self, src: SourceIn, text: str, raw_map: positions.RawPositions,
                   to_stored: Sequence[int]) -> tuple[Document, str]:
@@ -263,7 +301,6 @@ class _Importer:
 
     def case_links(self) -> None:
         """Documents of each case (its SourceRefs and SelectionRefs), written at once."""
-        selection_doc = {sel.guid: d for d in self.docs.values() for sel in d.source.selections}
         pairs: set[tuple[int, int]] = set()
         for case in self.p.cases:
             agent = self.agents[case.guid]
@@ -275,74 +312,76 @@ class _Importer:
                     self.report["warnings"].append(
                         f"case {agent.name!r} refers to source {guid}, which is not in the "
                         "project: link ignored")
-            pairs.update((selection_doc[g].doc.id, agent.id) for g in case.selections
-                         if g in selection_doc)
+            pairs.update((self._selection_doc[g], agent.id) for g in case.selections
+                         if g in self._selection_doc)
         structures.link_documents(self.s, pairs)
 
     # --- codings -----------------------------------------------------------------------------
 
-    def codings(self) -> list[dict[str, Any]]:
-        """Write the codings in chunks of Core inserts (no ORM object, no audit copy per row);
-        returns the audit operation naming the range of their ids."""
-        max_before = self.s.scalar(select(func.max(Coding.id))) or 0
-        writer = _CodingWriter(self.s)
-        pending_meta: list[tuple[_Doc, dict[str, dict[str, str | None]]]] = []
-        for d in self.docs.values():
-            # A document this import created holds no coding yet: nothing to compare with.
-            existing = set() if d.row["status"] in ("added", "renamed") else set(
-                self.s.execute(select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
-                               .where(Coding.document_id == d.doc.id)).all())
-            whole = [(c, None) for c in d.source.codings]
-            items = [(c, sel) for sel in d.source.selections for c in sel.codings] + whole
-            added = 0
-            kept: dict[str, dict[str, str | None]] = {}
-            for c, sel in items:
-                code_id = self.code_ids.get(c.code or "")
-                start, end = (sel.start, sel.end) if sel else (0, None)
-                if code_id is None:
-                    reason = (f"code {c.code} is not in the codebook" if c.code
-                              else "the coding names no code (no CodeRef)")
-                    self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
-                                   reason)
-                    continue
-                span = d.place(sel.start, sel.end) if sel else (
-                    (0, len(d.doc.text)) if d.doc.text else "the source is empty")
-                if isinstance(span, str):
-                    self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
-                                   span)
-                    continue
-                # Who made the selection made the coding: NVivo names the project's owner on
-                # every Coding and the person who coded on the selection.
-                user = (sel.user if sel else None) or c.user or d.source.user
-                coder = self.coder(user)
-                key = (code_id, span[0], span[1], coder.id)
-                if key in existing:
-                    self.report["codings"]["already_present"] += 1
-                    continue
-                existing.add(key)
-                seg = d.segment_at(*span)
-                guid = writer.add(code_id, d.doc.id, seg.id if seg else None, span, coder.id,
-                                  c.guid, c.created or (sel.created if sel else None))
-                if sel is not None:
-                    kept[guid] = self._selection_record(sel, c)
-                added += 1
-            if kept:
-                pending_meta.append((d, kept))
-            self.report["codings"]["added"] += added
-            d.row["codings"] += added
-        writer.flush()
-        for d, kept in pending_meta:
+    def _codings_of(self, d: _Doc) -> None:
+        """Hand the document's codings to the writer (chunks of Core inserts, no ORM object,
+        no audit copy per row)."""
+        writer = self.writer
+        # A document this import created holds no coding yet: nothing to compare with.
+        existing = set() if d.row["status"] in ("added", "renamed") else set(
+            self.s.execute(select(Coding.code_id, Coding.start, Coding.end, Coding.coder_id)
+                           .where(Coding.document_id == d.doc.id)).all())
+        whole = [(c, None) for c in d.source.codings]
+        items = [(c, sel) for sel in d.source.selections for c in sel.codings] + whole
+        added = 0
+        kept: dict[str, dict[str, str | None]] = {}
+        for c, sel in items:
+            code_id = self.code_ids.get(c.code or "")
+            start, end = (sel.start, sel.end) if sel else (0, None)
+            if code_id is None:
+                reason = (f"code {c.code} is not in the codebook" if c.code
+                          else "the coding names no code (no CodeRef)")
+                self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code,
+                               reason)
+                continue
+            span = d.place(sel.start, sel.end) if sel else (
+                (0, len(d.doc.text)) if d.doc.text else "the source is empty")
+            if isinstance(span, str):
+                self._unplaced(d.source, sel.guid if sel else c.guid, start, end, c.code, span)
+                continue
+            # Who made the selection made the coding: NVivo names the project's owner on
+            # every Coding and the person who coded on the selection.
+            user = (sel.user if sel else None) or c.user or d.source.user
+            coder = self.coder(user)
+            key = (code_id, span[0], span[1], coder.id)
+            if key in existing:
+                self.report["codings"]["already_present"] += 1
+                continue
+            existing.add(key)
+            seg = d.segment_at(*span)
+            # A GUID repeated in this document (a damaged file) is new here; the writer finds
+            # the other repeats (see CodingWriter).
+            guid = writer.add(code_id, d.doc.id, seg.id if seg else None, span, coder.id,
+                              c.guid if c.guid not in kept else str(uuid.uuid4()),
+                              c.created or (sel.created if sel else None))
+            if sel is not None:
+                kept[guid] = self._selection_record(sel, c)
+            added += 1
+        if kept:
             # The GUIDs a chunk had to replace (taken in the corpus) are known once written.
+            writer.flush()
             kept = {writer.renamed.get(g, g): record for g, record in kept.items()}
+            writer.renamed.clear()
             meta = dict(d.doc.meta or {})
             meta[SELECTIONS_META] = {**(meta.get(SELECTIONS_META) or {}), **kept}
             d.doc.meta = meta
             self.s.add(d.doc)
-        self.s.flush()
-        if not writer.written:
+        self.report["codings"]["added"] += added
+        d.row["codings"] += added
+
+    def _codings_done(self) -> list[dict[str, Any]]:
+        """The audit operation naming the range of the ids of the codings written."""
+        self.writer.flush()
+        if not self.writer.written:
             return []
         max_after = self.s.scalar(select(func.max(Coding.id))) or 0
-        return [inserted_ids_op("coding", max_before + 1, max_after, writer.written)]
+        return [inserted_ids_op("coding", self._max_coding + 1, max_after,
+                                self.writer.written)]
 
     def _selection_record(self, sel: Any, c: Any) -> dict[str, str | None]:
         """What a qualcode coding cannot hold of its selection, kept for the next export: the
@@ -389,35 +428,11 @@ class _Importer:
             for guid in refs:
                 if code_guid in code_of:
                     note(guid, "code", code_of[code_guid], f"code:{code_guid}")
-        for d in self.docs.values():
-            src = d.source
-            for guid in src.notes:
-                n = p.notes.get(guid)
-                target = self._note_anchor(d, n) if n is not None else None
-                if target is not None:
-                    note(guid, "segment", target.id, f"source:{src.guid}")
-                else:
-                    note(guid, "document", d.doc.id, f"source:{src.guid}")
-            if src.description.strip():
-                wanted.append((derive(src.guid, "description"), "document", d.doc.id, "",
-                               src.description, src))
-            for sel in src.selections:
-                refs = list(sel.notes) + [g for c in sel.codings for g in c.notes]
-                text = sel.description.strip()
-                if not refs and not text:
-                    continue
-                span = d.place(sel.start, sel.end)
-                seg = d.segment_at(*span) if not isinstance(span, str) else None
-                target, target_id = ("segment", seg.id) if seg else ("document", d.doc.id)
-                if seg is None:
-                    self.report["warnings"].append(
-                        f"a memo on selection {sel.guid} of {src.name!r} was attached to the "
-                        "whole document (the selection could not be placed)")
-                for guid in refs:
-                    note(guid, target, target_id, f"selection:{sel.guid}")
-                if text:
-                    wanted.append((derive(sel.guid, "description"), target, target_id, "",
-                                   sel.description, sel))
+        for request in self._doc_memos:  # where each source's memos go (see _memos_of)
+            if request[0] == "note":
+                note(*request[1:])
+            else:
+                wanted.append(request[1:])
         for case in p.cases:
             agent = self.agents[case.guid]
             if case.description.strip():
@@ -456,6 +471,38 @@ class _Importer:
             self.report["memos"]["added"] += 1
         self.s.flush()
 
+    def _memos_of(self, d: _Doc) -> None:
+        """Where the memos of a source go (its notes, its description, its selections' notes
+        and descriptions), found while its positions are at hand; ``memos`` writes them."""
+        src, requests = d.source, self._doc_memos
+        for guid in src.notes:
+            n = self.p.notes.get(guid)
+            target = self._note_anchor(d, n) if n is not None else None
+            if target is not None:
+                requests.append(("note", guid, "segment", target.id, f"source:{src.guid}"))
+            else:
+                requests.append(("note", guid, "document", d.doc.id, f"source:{src.guid}"))
+        if src.description.strip():
+            requests.append(("text", derive(src.guid, "description"), "document", d.doc.id, "",
+                             src.description, _Holder(src.user, src.created)))
+        for sel in src.selections:
+            refs = list(sel.notes) + [g for c in sel.codings for g in c.notes]
+            text = sel.description.strip()
+            if not refs and not text:
+                continue
+            span = d.place(sel.start, sel.end)
+            seg = d.segment_at(*span) if not isinstance(span, str) else None
+            target, target_id = ("segment", seg.id) if seg else ("document", d.doc.id)
+            if seg is None:
+                self.report["warnings"].append(
+                    f"a memo on selection {sel.guid} of {src.name!r} was attached to the "
+                    "whole document (the selection could not be placed)")
+            for guid in refs:
+                requests.append(("note", guid, target, target_id, f"selection:{sel.guid}"))
+            if text:
+                requests.append(("text", derive(sel.guid, "description"), target, target_id,
+                                 "", sel.description, _Holder(sel.user, sel.created)))
+
     def _note_anchor(self, d: _Doc, n: Any) -> Any:
         """A note with its own selection, referenced from a source (QualCoder's annotations):
         the segment of that source the selection falls in."""
@@ -467,20 +514,37 @@ class _Importer:
 
     # --- all ---------------------------------------------------------------------------------
 
-    def run(self) -> dict[str, Any]:
-        spans = [(src.text, sel.start, sel.end) for src in self.p.sources if src.text
-                 for sel in src.selections if sel.start is not None and sel.end is not None]
-        if self.positions_told in TOLD:
-            convention = TOLD[self.positions_told]
-        else:
-            convention = positions.choose(self.p.origin, spans).convention
+    def run(self, sources: Iterable[SourceIn] | None = None,
+            convention: positions.Convention | None = None
+            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Import the project; ``sources`` (default: the project's list) may be a stream read
+        as the import goes, ``convention`` then decided beforehand (:class:`ProjectReader`)."""
+        if convention is None:
+            if self.positions_told in TOLD:
+                convention = TOLD[self.positions_told]
+            else:
+                spans = [(src.text, sel.start, sel.end) for src in self.p.sources if src.text
+                         for sel in src.selections
+                         if sel.start is not None and sel.end is not None]
+                convention = positions.choose(self.p.origin, spans).convention
         self.report["positions"] = positions.LABELS[convention]
         for guid in self.p.users:
             self.coder(guid)
         self.cases()
-        self.documents(convention)
+        self._names = dict(self.s.execute(select(Document.name, Document.id)).all())
+        self._guids = set(self.s.scalars(select(Document.guid)))
+        self._case_selections = {g for case in self.p.cases for g in case.selections}
+        self._max_coding = self.s.scalar(select(func.max(Coding.id))) or 0
+        self.writer = _CodingWriter(self.s)
+        for src in self.p.sources if sources is None else sources:
+            self.source(src, convention)
+        ops = self._codings_done()
+        self.variables()
+        # New agents may name speakers of documents already in the corpus too (the imported
+        # ones were linked as they were stored).
+        if self.report["agents"]["added"]:
+            relink_speakers(self.s)
         self.case_links()
-        ops = self.codings()
         self.case_codes()
         self.document_sets()
         self.links_report()
@@ -548,8 +612,11 @@ POSITIONS = ("auto", *TOLD)
 
 
 def import_project(session: Session, project: ProjectIn, *, coder: str | None = None,
-                   file: str = "", positions_told: str | None = None) -> dict[str, Any]:
-    """Import an already read project in the caller's transaction.
+                   file: str = "", positions_told: str | None = None,
+                   sources: Iterable[SourceIn] | None = None,
+                   convention: positions.Convention | None = None) -> dict[str, Any]:
+    """Import a project in the caller's transaction (its sources listed in ``project``, or
+    streamed by ``sources`` with the ``convention`` decided beforehand).
 
     Two audited changes: the codebook merge (the codebook service records its own), then the
     coders, codings and memos; `qualcode undo 2` reverts both.
@@ -562,18 +629,36 @@ def import_project(session: Session, project: ProjectIn, *, coder: str | None = 
     importer.codebook()
     with audited(session, action="import-qdpx", summary=f"import {Path(file).name}",
                  coder=name) as ops:
-        report, bulk = importer.run()
+        report, bulk = importer.run(sources, convention)
         ops.extend(bulk)
     return report
 
 
 def import_qdpx(session: Session, path: str | Path, *, coder: str | None = None,
                 positions_told: str | None = None) -> dict[str, Any]:
-    """Read the .qdpx at ``path`` (before touching the database) and import it.
+    """Import the .qdpx at ``path`` in two passes over its XML: the outline of the project
+    (and how it counts positions) before touching the database, then each source read,
+    stored and let go. A file that turns out broken in the second pass raises, and the
+    caller's transaction is rolled back: nothing is changed.
 
     ``positions_told``: ``codepoints`` or ``utf16`` when the user knows how the file counts;
     ``None`` or ``auto`` to detect it."""
     path = Path(path)
-    project = read_qdpx(path)
-    return import_project(session, project, coder=coder, file=str(path),
-                          positions_told=positions_told)
+    if positions_told not in (None, *POSITIONS):
+        raise InvalidInput(f"unknown positions {positions_told!r}",
+                           "use --positions auto, codepoints or utf16")
+    archive = QdpxArchive.open(path)
+    try:
+        reader = ProjectReader(archive)
+        if positions_told in TOLD:
+            project = reader.outline()
+            convention = TOLD[positions_told]
+        else:
+            chooser = positions.Chooser()
+            project = reader.outline(chooser)
+            convention = chooser.verdict(project.origin).convention
+        return import_project(session, project, coder=coder, file=str(path),
+                              positions_told=positions_told, sources=reader.sources(project),
+                              convention=convention)
+    finally:
+        archive.close()

@@ -9,6 +9,7 @@ the `.docx` behind `richTextPath` when there is no plain text.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 from ..errors import InvalidInput, QualcodeError
 from ..zipguard import NotAZip, TooLarge, check_office_zip
-from .archive import BROKEN_HINT, QdpxArchive, parse_project
+from . import positions
+from .archive import BROKEN_HINT, QdpxArchive, iter_project, parse_project
 from .xmltext import guid_or_derived, norm_guid, parse_datetime
 
 
@@ -308,22 +310,64 @@ class _Texts:
         return "\n".join(p.text for p in document.paragraphs), ""
 
 
+class ProjectReader:
+    """A project.qde read in two passes, so that a large project is never held whole: the
+    outline (users, codebook, variables, cases, notes, links, sets: everything but the
+    sources' selections), then the sources one at a time."""
+
+    def __init__(self, archive: QdpxArchive) -> None:
+        self.archive = archive
+        entry = archive.project_entry()
+        self.what = f"{archive.what}: {entry}"
+        self.data = archive.read(entry)
+        self.texts = _Texts(archive)
+
+    def outline(self, chooser: positions.Chooser | None = None) -> ProjectIn:
+        """First pass. With ``chooser``, each source's text and selection spans are handed to
+        it (how the file counts positions is decided from all of them)."""
+        aliases: dict[str, str] = {}
+        count = 0
+
+        def on_source(el: Element) -> None:
+            nonlocal count
+            texts = self.texts if chooser is not None else None
+            for src in _source(el, count, texts, aliases, light=True):
+                count += 1
+                if chooser is not None and src.text:
+                    chooser.add(src.text, [(sel.start, sel.end) for sel in src.selections
+                                           if sel.start is not None and sel.end is not None])
+
+        root = parse_project(self.data, self.what, on_source)
+        if root.tag != "Project":
+            raise InvalidInput(f"{self.what} has root <{root.tag}>, not <Project>",
+                               "a .qdc codebook is imported with `qualcode codebook import`"
+                               if root.tag == "CodeBook" else BROKEN_HINT)
+        return _outline(root, self.texts, aliases)
+
+    def sources(self, project: ProjectIn) -> Iterator[SourceIn]:
+        """Second pass: each source in full (selections, codings, text), one at a time."""
+        count = 0
+        for kind, el in iter_project(self.data, self.what):
+            if kind != "source":
+                continue
+            for src in _source(el, count, self.texts, {}):
+                count += 1
+                src.variables = {project.variables[g]: v for g, v in src.variables.items()
+                                 if g in project.variables}
+                yield src
+
+
 def read_project(archive: QdpxArchive) -> ProjectIn:
-    entry = archive.project_entry()
-    texts = _Texts(archive)
-    sources: list[SourceIn] = []
-    aliases: dict[str, str] = {}
+    """The whole project, sources included (see :class:`ProjectReader` for large ones)."""
+    reader = ProjectReader(archive)
+    project = reader.outline()
+    project.sources = list(reader.sources(project))
+    return project
 
-    def on_source(el: Element) -> None:
-        # Variables are declared before Sources (XSD order): named once the parse is done.
-        sources.extend(_source(el, len(sources), texts, aliases))
 
-    root = parse_project(archive.read(entry), f"{archive.what}: {entry}", on_source)
-    if root.tag != "Project":
-        raise InvalidInput(f"{archive.what}: {entry} has root <{root.tag}>, not <Project>",
-                           "a .qdc codebook is imported with `qualcode codebook import`"
-                           if root.tag == "CodeBook" else BROKEN_HINT)
+def _outline(root: Element, texts: _Texts, aliases: dict[str, str]) -> ProjectIn:
     warnings: list[str] = []
+    sources: list[SourceIn] = []
 
     users: dict[str, str] = {}
     for users_el in _children(root, "Users"):
@@ -392,9 +436,6 @@ def read_project(archive: QdpxArchive) -> ProjectIn:
                 codes=_refs(c, "CodeRef"),
             ))
 
-    for src in sources:
-        src.variables = {variables[g]: v for g, v in src.variables.items() if g in variables}
-
     notes: dict[str, NoteIn] = {}
     for notes_el in _children(root, "Notes"):
         for n, el in enumerate(_children(notes_el, "Note")):
@@ -450,10 +491,24 @@ def _set(el: Element, n: int) -> SetIn:
                  sources=_refs(el, "MemberSource"), notes=_refs(el, "MemberNote"))
 
 
-def _source(s: Element, n: int, texts: _Texts, aliases: dict[str, str]) -> list[SourceIn]:
+def _source(s: Element, n: int, texts: _Texts | None, aliases: dict[str, str], *,
+            light: bool = False) -> list[SourceIn]:
     """The documents a source gives: a text source its text; a PDF the text of its
     Representation; a recording each of its transcripts. Codings that sit on what qualcode
-    does not keep (page regions, time spans, pictures) are listed as not placed."""
+    does not keep (page regions, time spans, pictures) are listed as not placed.
+
+    ``light``: only the text (when ``texts`` is given) and the span of each selection, for
+    the first pass over a project; ``texts`` None: no text read."""
+
+    def plain(el: Element, what: str) -> tuple[str | None, str]:
+        return texts.plain(el, what) if texts is not None else (None, "")
+
+    def selections(parent: Element, owner: str) -> list[SelectionIn]:
+        els = _children(parent, "PlainTextSelection")
+        if light:
+            return [SelectionIn("", _int(e.get("startPosition")), _int(e.get("endPosition")),
+                                "", None, None, "") for e in els]
+        return [_selection(e, owner, i) for i, e in enumerate(els)]
     guid = guid_or_derived(s.get("guid"), "source", str(n))
     name = (s.get("name") or "").strip()
     if not name:
@@ -470,19 +525,18 @@ def _source(s: Element, n: int, texts: _Texts, aliases: dict[str, str]) -> list[
 
     if s.tag == "TextSource":
         src = source(guid, name, s, s.tag)
-        src.text, src.problem = texts.plain(s, f"source {name!r}")
-        src.selections = [_selection(e, guid, i) for i, e in
-                          enumerate(_children(s, "PlainTextSelection"))]
-        src.codings = [_coding(e, guid, i) for i, e in enumerate(_children(s, "Coding"))]
+        src.text, src.problem = plain(s, f"source {name!r}")
+        src.selections = selections(s, guid)
+        if not light:
+            src.codings = [_coding(e, guid, i) for i, e in enumerate(_children(s, "Coding"))]
         return [src]
     out: list[SourceIn] = []
     if s.tag == "PDFSource" and _children(s, "Representation"):
         rep = _children(s, "Representation")[0]
         src = source(guid, name, rep, s.tag)
         src.text_of = "PDF"
-        src.text, src.problem = texts.plain(rep, f"the text of PDF {name!r}")
-        src.selections = [_selection(e, guid, i) for i, e in
-                          enumerate(_children(rep, "PlainTextSelection"))]
+        src.text, src.problem = plain(rep, f"the text of PDF {name!r}")
+        src.selections = selections(rep, guid)
         src.codings = [_coding(e, guid, i) for i, e in
                        enumerate([*_children(rep, "Coding"), *_children(s, "Coding")])]
         rep_guid = norm_guid(rep.get("guid"))
@@ -504,7 +558,7 @@ def _source(s: Element, n: int, texts: _Texts, aliases: dict[str, str]) -> list[
                 else f"{name} (transcript {k + 1})")
             src = source(t_guid, label, tr, s.tag)
             src.text_of = what
-            src.text, src.problem = texts.plain(tr, f"the transcript of {name!r}")
+            src.text, src.problem = plain(tr, f"the transcript of {name!r}")
             points = _sync_points(tr)
             src.sync = sorted((pos, ms) for pos, ms in points.values() if ms is not None)
             src.selections = [_transcript_selection(e, t_guid, i, points) for i, e in

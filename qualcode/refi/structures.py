@@ -139,7 +139,8 @@ def time_segments(segments: list[SegmentIn], sync: list[tuple[int, int]],
 class CodingWriter:
     """Codings written in chunks with the driver's executemany (no per-row work in SQLAlchemy,
     as `code import` does). A GUID already in the corpus or earlier in the file is replaced
-    by a new one (``renamed`` maps the old to the new once its chunk is written)."""
+    by a new one (``renamed`` maps the old to the new once its chunk is written; the caller
+    empties it once used)."""
 
     COLUMNS = ("code_id", "document_id", "segment_id", "start", "end", "coder_id", "origin",
                "guid", "created_at")
@@ -165,6 +166,9 @@ class CodingWriter:
 
     def add(self, code_id: int, document_id: int, segment_id: int | None,
             span: tuple[int, int], coder_id: int, guid: str, created: datetime | None) -> str:
+        # A GUID repeated inside the chunk is replaced now; one written by an earlier chunk
+        # (or already in the corpus) is found in the table when the chunk is written. So
+        # memory holds one chunk's GUIDs, not the project's.
         if guid in self.seen:
             guid = str(uuid.uuid4())
         self.seen.add(guid)
@@ -187,3 +191,4 @@ class CodingWriter:
         self.conn.exec_driver_sql(self.sql, [tuple(row) for row in self.pending])
         self.written += len(self.pending)
         self.pending = []
+        self.seen = set()
