@@ -258,6 +258,14 @@ class _Texts:
         # Sources sharing one entry share its text (one copy in memory); each use is still
         # charged to the archive's read budget, so a project naming it 50 times is refused.
         self._decoded: dict[str, str] = {}
+        self._users: set[tuple[str, str]] = set()  # (entry, source) pairs already charged
+
+    def _charge(self, entry: str, el: Element, what: str) -> None:
+        # Each source using an entry is charged once, however many passes read it.
+        user = (entry, el.get("guid") or what)
+        if user not in self._users:
+            self._users.add(user)
+            self.archive.guard.charge(entry)
 
     def plain(self, el: Element, what: str) -> tuple[str | None, str]:
         from ..ingest.encoding import decode_bytes
@@ -267,7 +275,7 @@ class _Texts:
             entry = self.archive.find_source(path)
             if entry is not None:
                 if entry in self._decoded:
-                    self.archive.guard.charge(entry)
+                    self._charge(entry, el, what)
                     return self._decoded[entry], ""
                 try:
                     text, _encoding = decode_bytes(self.archive.read(entry), what)
@@ -276,6 +284,7 @@ class _Texts:
                 except QualcodeError as exc:
                     return None, exc.message
                 self._decoded[entry] = text
+                self._users.add((entry, el.get("guid") or what))
                 return text, ""
         content = _children(el, "PlainTextContent")
         if content:
@@ -284,7 +293,14 @@ class _Texts:
         if rich:
             entry = self.archive.find_source(rich)
             if entry is not None and entry.lower().endswith(".docx"):
-                return self.docx(entry, what)
+                if entry in self._decoded:
+                    self._charge(entry, el, what)
+                    return self._decoded[entry], ""
+                text, problem = self.docx(entry, what)
+                if text is not None:
+                    self._decoded[entry] = text
+                    self._users.add((entry, el.get("guid") or what))
+                return text, problem
             if entry is None:
                 return None, f"its file {rich!r} is not in the archive"
             return None, f"its file {rich!r} is not plain text or .docx"
