@@ -37,6 +37,15 @@ beside its anchor in a fresh process:
 - `docs show DOC --json` beside the query of that document's segments and codings.
 
     .venv/bin/python bench/bench_bulk.py --reads --sizes 10000 100000
+
+With ``--qdpx`` it measures `qualcode import qdpx` of a project of N segments (documents of 100
+paragraphs, one coded selection per paragraph, one in ten a part of it, 30 codes, two users)
+into an empty corpus, beside two anchors measured in the same run, each in a fresh process:
+the unzip+parse floor (read project.qde and every source text, parse the XML with defusedxml,
+as the import does) and a plain sqlite3 executemany writing the same documents, segments and
+codings into an empty corpus in one transaction.
+
+    .venv/bin/python bench/bench_bulk.py --qdpx --sizes 10000 100000
 """
 
 from __future__ import annotations
@@ -176,6 +185,7 @@ def _measure_child(cmd: list[str]) -> None:
         sys.exit(done.returncode)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     rss = usage.ru_maxrss / 1024
+    # CPU seconds too: on a shared machine the wall clock also counts waiting for a core.
     print(json.dumps({"wall": wall, "rss_mb": rss, "cpu": usage.ru_utime + usage.ru_stime,
                       "stdout": done.stdout[-2000:]}))
 
@@ -279,6 +289,130 @@ def _set_hashes_and_history(db: Path, segments: int) -> None:
     conn.close()
 
 
+# --- import qdpx ------------------------------------------------------------------------------
+
+QDPX_USERS = ("00000000-0000-4000-a000-000000000001", "00000000-0000-4000-a000-000000000002")
+
+
+def _qdpx_guid(kind: int, n: int) -> str:
+    return f"00000000-0000-4{kind:03d}-8000-{n:012d}"
+
+
+def qdpx_rows(segments: int):  # noqa: ANN201
+    """(document, paragraph start, selection start, end, code, user index) per paragraph: the
+    same sequence for the project file and for the executemany anchor."""
+    seg_len = len(PHRASE)
+    for i in range(segments):
+        d, n = i // PER_DOC + 1, i % PER_DOC + 1
+        seg_start = (n - 1) * (seg_len + 2)
+        span = i % SPAN_EVERY == SPAN_EVERY - 1
+        start, end = (seg_start + 3, seg_start + 40) if span else (seg_start, seg_start + seg_len)
+        yield d, seg_start, start, end, i % CODES + 1, i % 2
+
+
+def qdpx_text() -> str:
+    return "\n\n".join([PHRASE] * PER_DOC)
+
+
+def write_qdpx(path: Path, segments: int) -> None:
+    """The project, written as a stream (the XML of 1M selections is never a whole string)."""
+    import zipfile
+
+    docs = segments // PER_DOC
+    text = qdpx_text().encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        # Stored, not deflated: 1M identical-looking selections compress beyond the ratio the
+        # zip guard accepts (a real project's XML does not).
+        info = zipfile.ZipInfo("project.qde", date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        with zf.open(info, "w", force_zip64=True) as raw:
+            def w(s: str) -> None:
+                raw.write(s.encode())
+            w('<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" '
+              'name="bench" origin="bench_bulk"><Users>')
+            for k, user in enumerate(QDPX_USERS):
+                w(f'<User guid="{user}" name="{("alice", "bob")[k]}"/>')
+            w("</Users><CodeBook><Codes>")
+            for c in range(1, CODES + 1):
+                w(f'<Code guid="{_qdpx_guid(1, c)}" name="Thème {c}" isCodable="true"/>')
+            w("</Codes></CodeBook><Sources>")
+            current = 0
+            for i, (d, _seg, start, end, code, user) in enumerate(qdpx_rows(segments)):
+                if d != current:
+                    if current:
+                        w("</TextSource>")
+                    current = d
+                    w(f'<TextSource guid="{_qdpx_guid(2, d)}" name="doc_{d:06d}.txt" '
+                      f'plainTextPath="internal://{_qdpx_guid(2, d)}.txt">')
+                w(f'<PlainTextSelection guid="{_qdpx_guid(3, i)}" startPosition="{start}" '
+                  f'endPosition="{end}" creatingUser="{QDPX_USERS[user]}">'
+                  f'<Coding guid="{_qdpx_guid(4, i)}" creatingUser="{QDPX_USERS[user]}">'
+                  f'<CodeRef targetGUID="{_qdpx_guid(1, code)}"/></Coding>'
+                  "</PlainTextSelection>")
+            if current:
+                w("</TextSource>")
+            w("</Sources></Project>\n")
+        for d in range(1, docs + 1):
+            zf.writestr(f"sources/{_qdpx_guid(2, d)}.txt", text)
+
+
+def parse_floor(qdpx: Path) -> None:
+    """What any import must do: unzip, parse the XML (defusedxml), decode every text."""
+    import zipfile
+
+    import defusedxml.ElementTree as DET
+
+    with zipfile.ZipFile(qdpx) as zf:
+        root = DET.fromstring(zf.read("project.qde"))
+        texts = [zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("sources/")]
+    print(json.dumps({"elements": sum(1 for _ in root.iter()), "texts": len(texts)}))
+
+
+def qdpx_anchor(db: Path, segments: int) -> None:
+    """A plain executemany of the rows the import writes (documents, segments, codings) into
+    an empty corpus, one transaction, qualcode's settings."""
+    import hashlib
+    import uuid
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    text = qdpx_text()
+    seg_len = len(PHRASE)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    seg_hash = hashlib.sha256(PHRASE.encode()).hexdigest()
+    docs = segments // PER_DOC
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT INTO coder (id, name, guid) VALUES (?, ?, ?)",
+                     [(k + 1, name, QDPX_USERS[k]) for k, name in enumerate(("alice", "bob"))])
+    conn.executemany(
+        "INSERT INTO code (id, name, norm_name, parent_id, description, inclusion, exclusion, "
+        "examples, keywords, is_codable, position, guid) "
+        "VALUES (?, ?, ?, NULL, '', '', '', '[]', '[]', 1, ?, ?)",
+        [(c, f"Thème {c}", f"thème {c}", c, _qdpx_guid(1, c)) for c in range(1, CODES + 1)])
+    conn.executemany(
+        "INSERT INTO document (id, name, kind, source_path, format, encoding, text, text_hash, "
+        "content_hash, words, meta, guid, created_at) "
+        "VALUES (?, ?, 'document', '', 'refi', 'utf-8', ?, ?, '', 0, '{}', ?, ?)",
+        ((d, f"doc_{d:06d}.txt", text, digest, _qdpx_guid(2, d), now)
+         for d in range(1, docs + 1)))
+    conn.executemany(
+        'INSERT INTO segment (id, document_id, n, start, "end", speaker, is_interviewer, '
+        "agent_id, text_hash) VALUES (?, ?, ?, ?, ?, NULL, 0, NULL, ?)",
+        ((i + 1, d, i % PER_DOC + 1, seg, seg + seg_len, seg_hash)
+         for i, (d, seg, *_rest) in enumerate(qdpx_rows(segments))))
+    conn.executemany(
+        'INSERT INTO coding (code_id, document_id, segment_id, start, "end", coder_id, origin, '
+        "guid, created_at) VALUES (?, ?, ?, ?, ?, ?, 'refi', ?, ?)",
+        ((code, d, i + 1, start, end, user + 1, str(uuid.uuid4()), now)
+         for i, (d, _seg, start, end, code, user) in enumerate(qdpx_rows(segments))))
+    conn.execute("COMMIT")
+    conn.close()
+
+
 ANCHOR_CHECK = """import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 print(c.execute("PRAGMA integrity_check").fetchall(),
@@ -372,6 +506,50 @@ def run_reads(tmp: Path, segments: int) -> None:
         extra.unlink()
 
 
+def run_qdpx(tmp: Path, segments: int) -> None:
+    from qualcode.db import open_db
+
+    qdpx = tmp / f"project_{segments}.qdpx"
+    t0 = time.perf_counter()
+    write_qdpx(qdpx, segments)
+    empty = tmp / "empty.db"
+    open_db(str(empty)).engine.dispose()
+    print(f"\n{segments:,} segments: project {qdpx.stat().st_size / 1e6:.1f} MB (zip) written "
+          f"in {time.perf_counter() - t0:.1f} s")
+    exe = Path(sys.executable).parent / "qualcode"
+    qualcode = [str(exe)] if exe.exists() else [sys.executable, "-m", "qualcode"]
+    floor = measure([sys.executable, __file__, "--parse-floor", str(qdpx)])
+    anchor_db = tmp / "anchor.db"
+    shutil.copy(empty, anchor_db)
+    a = measure([sys.executable, __file__, "--qdpx-anchor", str(anchor_db), str(segments)])
+    anchored = count_codings(anchor_db)
+    import_db = tmp / "import.db"
+    shutil.copy(empty, import_db)
+    r = measure([*qualcode, "--db", str(import_db), "import", "qdpx", str(qdpx)])
+    imported = count_codings(import_db)
+    with sqlite3.connect(import_db) as conn:
+        documents = conn.execute("SELECT count(*) FROM document").fetchone()[0]
+    u = measure([*qualcode, "--db", str(import_db), "undo", "--any"])
+    left = count_codings(import_db)
+    def line(label: str, m: dict[str, float], note: str = "") -> None:
+        print(f"  {label:28s} {m['wall']:6.2f} s (cpu {m['cpu']:6.2f} s)  peak RSS "
+              f"{m['rss_mb']:5.0f} MB{note}")
+
+    line("unzip + parse (floor):", floor)
+    line("plain executemany (anchor):", a, f"  ({anchored:,} codings)")
+    line("qualcode import qdpx:", r, f"  ({imported:,} codings, {documents:,} documents)  "
+         f"{r['wall'] / floor['wall']:.1f}x the floor, {r['wall'] / a['wall']:.2f}x the "
+         f"executemany (cpu {r['cpu'] / floor['cpu']:.1f}x, {r['cpu'] / a['cpu']:.2f}x)")
+    line("qualcode undo of it:", u, f"  ({left:,} codings left)")
+    if imported != anchored:
+        print(f"  note: the import wrote {imported:,} codings, the anchor {anchored:,}")
+    for path in (qdpx, empty, anchor_db, import_db):
+        path.unlink()
+    shutil.rmtree(tmp / "import.db.backups", ignore_errors=True)
+    for extra in tmp.glob("*.db-*"):
+        extra.unlink()
+
+
 def _backup_formats(db: Path, tmp: Path) -> None:
     """The automatic backup's choices on this corpus: SQLite's online backup alone, then
     compressed with gzip (levels 1 and 6) or lzma (preset 0); CPU seconds and size."""
@@ -409,6 +587,12 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--anchor":
         anchor(Path(sys.argv[2]), int(sys.argv[3]))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--parse-floor":
+        parse_floor(Path(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--qdpx-anchor":
+        qdpx_anchor(Path(sys.argv[2]), int(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
                         help="numbers of segments (rounded down to a multiple of 100)")
@@ -417,6 +601,8 @@ def main() -> None:
                         help="measure `agreement --json` instead of `code import`")
     parser.add_argument("--reads", action="store_true",
                         help="measure `check`, `history`, `segments`, `docs show`")
+    parser.add_argument("--qdpx", action="store_true",
+                        help="measure `import qdpx` instead of `code import`")
     args = parser.parse_args()
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="qualcode-bulk-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -427,6 +613,8 @@ def main() -> None:
             run_agreement(tmp, size)
         elif args.reads:
             run_reads(tmp, size - size % PER_DOC)
+        elif args.qdpx:
+            run_qdpx(tmp, size - size % PER_DOC)
         else:
             run_size(tmp, size - size % PER_DOC)
     if not args.dir:

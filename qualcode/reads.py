@@ -112,15 +112,49 @@ def recent_changes(r: Reader, limit: int = 20) -> list[dict[str, Any]]:
             for i, at, coder, action, summary, command, undone in rows]
 
 
-def document_list(r: Reader) -> list[dict[str, Any]]:
-    """Documents by name with kind, segments, words, agents and encoding (`docs list`)."""
+# Meta row holding the document sets (from REFI-QDA `<Set><MemberSource>`, e.g. MAXQDA document
+# sets): {name: {"guid", "description", "documents": [document GUIDs]}}.
+DOCUMENT_SETS_META = "document_sets"
+
+
+def document_sets(r: Reader) -> dict[str, dict[str, Any]]:
+    """The document sets by name (members as document GUIDs, in the order kept)."""
+    import json
+
+    row = r.rows("SELECT value FROM meta WHERE key = :key", key=DOCUMENT_SETS_META)
+    try:
+        value = json.loads(row[0][0]) if row and row[0][0] else {}
+    except ValueError:
+        value = {}
+    return value if isinstance(value, dict) else {}
+
+
+def document_list(r: Reader, set_name: str | None = None) -> list[dict[str, Any]]:
+    """Documents by name with kind, segments, words, agents, encoding and document sets
+    (`docs list`); only the members of the set ``set_name`` when given."""
+    sets = document_sets(r)
+    in_sets: dict[str, list[str]] = {}
+    for name, info in sorted(sets.items()):
+        for guid in info.get("documents") or []:
+            in_sets.setdefault(guid, []).append(name)
+    if set_name is not None:
+        from .errors import NotFound
+
+        names = {n.casefold(): n for n in sets}
+        if set_name.casefold() not in names:
+            raise NotFound(f"there is no document set {set_name!r}",
+                           "document sets come from imported projects (`import qdpx`); "
+                           f"known: {', '.join(sorted(names.values())) or 'none'}")
+        set_name = names[set_name.casefold()]
     counts = dict(r.rows("SELECT document_id, count(*) FROM segment GROUP BY document_id"))
     agents: dict[int, list[str]] = {}
     for doc_id, name in r.rows(
             "SELECT da.document_id, a.name FROM document_agent da "
             "JOIN agent a ON a.id = da.agent_id ORDER BY a.name"):
         agents.setdefault(doc_id, []).append(name)
-    docs = r.rows("SELECT id, name, kind, words, encoding FROM document ORDER BY name")
+    docs = r.rows("SELECT id, name, kind, words, encoding, guid FROM document ORDER BY name")
     return [{"name": name, "kind": kind, "segments": counts.get(doc_id, 0), "words": words,
-             "agents": agents.get(doc_id, []), "encoding": encoding}
-            for doc_id, name, kind, words, encoding in docs]
+             "agents": agents.get(doc_id, []), "encoding": encoding,
+             "sets": in_sets.get(guid, [])}
+            for doc_id, name, kind, words, encoding, guid in docs
+            if set_name is None or set_name in in_sets.get(guid, [])]

@@ -107,9 +107,9 @@ def test_maxqda_sets_and_repeated_code_names(db: Database) -> None:
     assert shot["codes"]["Autres"][0] == "Motivation"
     assert shot["codes"]["Autres (Difficultés)"][0] == "Difficultés"
     assert shot["codes"]["Motivation"][4] == "#2E86C1"
-    # A set of sources has no place in qualcode: said, not silently dropped.
-    assert report["warnings"] == ["set 'Entretiens de mars' groups sources or notes, which "
-                                  "qualcode does not keep: not imported"]
+    # A MAXQDA document set becomes a document set (`docs list --set`).
+    assert report["warnings"] == [] and report["not_imported"] == []
+    assert report["document_sets"] == {"Entretiens de mars": 1}
 
 
 def test_atlasti_project_with_users_and_codes_only(db: Database) -> None:

@@ -28,28 +28,36 @@ def init() -> None:
 
 
 @docs_app.command("list")
-def docs_list(json_: JsonOpt = False) -> None:
-    """List documents with their kind, segments, words and agents.
+def docs_list(
+    set_: Annotated[str | None, typer.Option(
+        "--set", metavar="SET",
+        help="Only the documents of this document set (from an imported project).")
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List documents with their kind, segments, words, agents and sets.
 
-    Example: qualcode docs list --json
+    Example: qualcode docs list --set "Entretiens de mars" --json
     """
     from ..reads import document_list, reader
     from .common import STATE
 
     with reader(STATE.db) as r:
-        rows = document_list(r)
+        rows = document_list(r, set_)
     if json_:
-        print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents")}
+        print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents", "sets")}
                     for r in rows])
         return
     from rich.table import Column, Table
 
     # Names are what users type next (`docs show`, DOC:N): never cut them with an ellipsis.
+    with_sets = any(r["sets"] for r in rows)
     table = Table(Column("document", no_wrap=True), "kind", "segments", "words", "agents",
-                  "encoding")
+                  "encoding", *(["sets"] if with_sets else []))
     for r in rows:
         table.add_row(escape(r["name"]), r["kind"], str(r["segments"]), str(r["words"]),
-                      escape(", ".join(r["agents"])), r["encoding"])
+                      escape(", ".join(r["agents"])), r["encoding"],
+                      *([escape(", ".join(r["sets"]))] if with_sets else []))
     console().print(table)
     info(f"{len(rows)} documents")
 

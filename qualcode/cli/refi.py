@@ -112,7 +112,18 @@ def _render(report: dict[str, Any]) -> None:
     if report["unplaced"]:
         info(f"{len(report['unplaced'])} selections could not be placed:")
         for u in report["unplaced"]:
-            info(f"  {u['source']} {u['start']}-{u['end']} {u['code'] or ''}: {u['reason']}")
+            span = f" {u['start']}-{u['end']}" if u["start"] is not None else ""
+            info(f"  {u['source']}{span} {u['code'] or ''}: {u['reason']}")
+    def documents(n: int) -> str:
+        return f"{n} document{'' if n == 1 else 's'}"
+
+    for name, members in report.get("document_sets", {}).items():
+        info(f"Document set {name!r}: {documents(members)} (`qualcode docs list --set`).")
+    for c in report.get("case_codes", []):
+        info(f"Case {c['agent']!r} is what {c['code']!r} codes: linked to "
+             f"{documents(c['documents'])}.")
+    for line in report.get("not_imported", []):
+        info(f"Not imported: {line}")
     for w in report["warnings"]:
         info(f"Warning: {w}")
 

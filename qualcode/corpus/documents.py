@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
 from ..models import Agent, Coding, Document, DocumentAgent, Segment
+from ..reads import DOCUMENT_SETS_META
 from ..textutil import closest_names, count_words, norm_name, sha256_text
 
 KINDS = ("interview", "observation", "document")
@@ -183,11 +184,51 @@ def document_ref(session: Session, value: str) -> tuple[Document, int | None]:
     return doc, seg.n
 
 
-def list_documents(session: Session) -> list[dict[str, Any]]:
-    # one implementation with the light `docs list` (qualcode.reads), which needs no ORM
+# The document sets live in one audited Meta row (DOCUMENT_SETS_META), so an
+# import that made a set is undone with it; GUIDs survive a document's renaming.
+
+
+def document_sets(session: Session) -> dict[str, dict[str, Any]]:
+    """The document sets by name (members as document GUIDs, in the order kept)."""
+    from ..reads import Reader
+    from ..reads import document_sets as read_sets
+
+    return read_sets(Reader(session.connection(), dbapi=False))
+
+
+def merge_document_sets(session: Session, wanted: dict[str, tuple[str, str, list[str]]]
+                        ) -> dict[str, int]:
+    """Add sets (name -> (GUID, description, member GUIDs)); a set of an existing name gains
+    the new members. Returns the number of members of each set named."""
+    import json
+
+    from ..models import Meta
+
+    sets = document_sets(session)
+    for name, (guid, description, members) in wanted.items():
+        current = sets.setdefault(name, {"guid": guid, "description": description,
+                                         "documents": []})
+        if description and not current.get("description"):
+            current["description"] = description
+        docs = current.setdefault("documents", [])
+        docs.extend(m for m in members if m not in docs)
+    text = json.dumps(sets, ensure_ascii=False, sort_keys=True)
+    row = session.get(Meta, DOCUMENT_SETS_META)
+    if row is None:
+        session.add(Meta(key=DOCUMENT_SETS_META, value=text))
+    else:
+        row.value = text
+        session.add(row)
+    session.flush()
+    return {name: len(sets[name]["documents"]) for name in wanted}
+
+
+def list_documents(session: Session, set_name: str | None = None) -> list[dict[str, Any]]:
+    """Every document (or only the members of the document set ``set_name``); one
+    implementation with the light `docs list` (qualcode.reads), which needs no ORM."""
     from ..reads import Reader, document_list
 
-    return document_list(Reader(session.connection(), dbapi=False))
+    return document_list(Reader(session.connection(), dbapi=False), set_name)
 
 
 def show_document(session: Session, name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ clear error before anything reaches the database.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -80,6 +81,61 @@ class QdpxArchive:
         base = lowered.rsplit("/", 1)[-1]
         matches = [n for low, n in self._by_lower.items() if low.rsplit("/", 1)[-1] == base]
         return matches[0] if len(matches) == 1 else None
+
+
+def iter_project(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
+    """Parse a project.qde incrementally, with the safety of :func:`parse_xml` (namespaces
+    stripped too): yields ``("source", element)`` for each child of ``<Sources>`` once read,
+    which is then dropped (the tree of a project with a million selections is never held
+    whole), and last ``("root", root)`` with everything else (users, codebook, cases, notes,
+    sets...)."""
+    import io
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as DET
+    from defusedxml import DefusedXmlException
+
+    from .xmltext import local
+
+    root: Element | None = None
+    stack: list[Element] = []
+    try:
+        for event, el in DET.iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "start":
+                el.tag = local(el.tag)
+                for key in [k for k in el.attrib if k.startswith("{")]:
+                    el.attrib[local(key)] = el.attrib.pop(key)
+                if root is None:
+                    root = el
+                    if el.tag != "Project":
+                        break  # the caller says what the file is
+                stack.append(el)
+                continue
+            stack.pop()
+            if len(stack) == 2 and stack[1].tag == "Sources":
+                yield "source", el
+                stack[1].remove(el)  # always its first child: freed as the parse goes
+    except DefusedXmlException as exc:
+        raise InvalidInput(f"{what} uses XML entities or external references ({exc})",
+                           "qualcode refuses them for safety; export the project again") from None
+    except ParseError as exc:
+        raise InvalidInput(f"{what} is not well-formed XML ({exc})", BROKEN_HINT) from None
+    if root is None:
+        raise InvalidInput(f"{what} is not well-formed XML (no element found)", BROKEN_HINT)
+    yield "root", root
+
+
+def parse_project(data: bytes, what: str,
+                  on_source: Callable[[Element], None]) -> Element:
+    """:func:`iter_project` with a callback for each source; returns the root."""
+    root = None
+    for kind, el in iter_project(data, what):
+        if kind == "source":
+            on_source(el)
+        else:
+            root = el
+    assert root is not None
+    return root
 
 
 def parse_xml(data: bytes, what: str) -> Element:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import __version__
+from ..corpus.documents import document_sets
 from ..errors import InvalidInput
 from ..models import (
     Agent,
@@ -44,6 +45,7 @@ from ..models import (
     utcnow,
 )
 from . import positions as _positions
+from .structures import case_codes, variable_info
 from .xmltext import PROJECT_NS, QUALCODE_NS, derive, format_datetime, serialise, strip_namespaces
 from .xmltext import sub as _sub
 
@@ -54,6 +56,12 @@ KIND_VARIABLE = "qualcode:kind"
 SELECTIONS_META = "refi_selections"
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DATE = re.compile(r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?")
+_DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+# What a value of each REFI type must look like to be written with that type's element.
+_FITS = {"Integer": _INT.fullmatch, "Float": _DECIMAL.fullmatch,
+         "Boolean": lambda v: v in ("true", "false", "1", "0"),
+         "Date": _DATE.fullmatch, "DateTime": _DATETIME.fullmatch}
 
 
 def variable_type(values: list[str]) -> str:
@@ -67,8 +75,25 @@ def variable_type(values: list[str]) -> str:
     return "Text"
 
 
+def kept_type(declared: str | None, values: list[str]) -> str:
+    """The type an import kept for a variable when every value still fits it (an edited
+    value that no longer does makes it Text rather than an invalid file), else inferred."""
+    if declared == "Text":
+        return "Text"
+    fits = _FITS.get(declared or "")
+    if fits is not None and all(fits(v) for v in values):
+        return declared or "Text"
+    return variable_type(values)
+
+
 _VALUE_TAG = {"Integer": "IntegerValue", "Float": "FloatValue", "Boolean": "BooleanValue",
-              "Text": "TextValue"}
+              "Text": "TextValue", "Date": "DateValue", "DateTime": "DateTimeValue"}
+
+
+def derive_set_guid(name: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(QUALCODE_NS, "document set:" + name))
 
 
 def variable_guid(name: str) -> str:
@@ -140,7 +165,7 @@ class _Builder:
             for coder in self.coders.values():
                 _sub(users, "User", {"guid": coder.guid, "name": coder.name})
                 self.counts["users"] += 1
-        sets = self.codebook(root)
+        sets = self.document_sets(self.codebook(root))
         self.variables_and_cases(root)
         self.sources(root)
         self.notes(root)
@@ -183,6 +208,31 @@ class _Builder:
             member.attrib = {"targetGUID": member.get("guid", "")}
         return sets
 
+    def document_sets(self, sets: ET.Element | None) -> ET.Element | None:
+        """Add the document sets (MemberSource) to the project's Sets; a set holding codes and
+        documents (one name, one GUID) is written once with both kinds of members."""
+        doc_sets = document_sets(self.s)
+        if not doc_sets:
+            return sets
+        doc_guids = {d.guid for d in self.docs}
+        if sets is None:
+            sets = ET.Element("Sets")
+        by_name = {el.get("name"): el for el in sets.findall("Set")}
+        for name, info in sorted(doc_sets.items()):
+            members = [g for g in info.get("documents") or [] if g in doc_guids]
+            if not members:
+                continue
+            el = by_name.get(name)
+            if el is None:
+                el = _sub(sets, "Set", {"guid": info.get("guid") or derive_set_guid(name),
+                                        "name": name})
+                if info.get("description"):
+                    _sub(el, "Description", text=info["description"])
+            for guid in members:
+                _sub(el, "MemberSource", {"targetGUID": guid})
+            self.counts["document_sets"] += 1
+        return sets if len(sets) else None
+
     # --- agents ------------------------------------------------------------------------------
 
     def variables_and_cases(self, root: ET.Element) -> None:
@@ -197,12 +247,17 @@ class _Builder:
         for doc in self.docs:
             for key, value in _doc_variables(doc).items():
                 values[key].append(value)
-        self.types = {key: variable_type(vals) for key, vals in values.items()}
+        kept = variable_info(self.s)
+        self.types = {key: kept_type((kept.get(key) or {}).get("type"), vals)
+                      for key, vals in values.items()}
         if self.types:
             variables = _sub(root, "Variables")
             for key in sorted(self.types):
-                _sub(variables, "Variable", {"guid": variable_guid(key), "name": key,
-                                             "typeOfVariable": self.types[key]})
+                var = _sub(variables, "Variable", {"guid": variable_guid(key), "name": key,
+                                                   "typeOfVariable": self.types[key]})
+                description = (kept.get(key) or {}).get("description")
+                if description:
+                    _sub(var, "Description", text=description)
                 self.counts["variables"] += 1
         if not self.agents:
             return
@@ -215,9 +270,14 @@ class _Builder:
         for seg in self.s.scalars(select(Segment).where(Segment.agent_id.is_not(None))
                                   .order_by(Segment.document_id, Segment.n)):
             turns_of[seg.agent_id].append((doc_by_id[seg.document_id], seg))
+        code_guids = {c.guid for c in self.codes.values()}
+        refs = case_codes(self.s)
         cases = _sub(root, "Cases")
         for agent in self.agents:
             case = _sub(cases, "Case", {"guid": agent.guid, "name": agent.name})
+            for code_guid in refs.get(agent.guid, []):
+                if code_guid in code_guids:  # a code removed since is not referenced
+                    _sub(case, "CodeRef", {"targetGUID": code_guid})
             for key, value in sorted(attrs[agent.id].items()):
                 vv = _sub(case, "VariableValue")
                 _sub(vv, "VariableRef", {"targetGUID": variable_guid(key)})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # (unit, crlf): unit "cp" or "utf16"; crlf 2 = CRLF counts two characters, 1 = one.
@@ -75,8 +76,11 @@ class RawPositions:
         return self._back[pos] if self._back is not None else pos
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _has_astral(text: str) -> bool:
-    return any(ord(ch) > 0xFFFF for ch in text)
+    return _ASTRAL.search(text) is not None
 
 
 def relevant(raw_texts: list[str]) -> list[Convention]:
@@ -119,27 +123,54 @@ def preference(origin: str) -> tuple[list[Convention], bool]:
     return list(CONVENTIONS), False
 
 
+class Chooser:
+    """The convention of a project from its texts given one at a time (with their selections),
+    so that a large project's texts need not be held together: the same verdict as
+    :func:`choose` over all of them."""
+
+    def __init__(self) -> None:
+        self.failures = dict.fromkeys(CONVENTIONS, 0)
+        self.quality = dict.fromkeys(CONVENTIONS, 0)
+        self.astral = self.crlf = False
+        self.checked = 0
+
+    def add(self, text: str, spans: list[tuple[int, int]]) -> None:
+        if not spans:
+            return  # a text without selections says nothing
+        self.astral = self.astral or _has_astral(text)
+        self.crlf = self.crlf or "\r\n" in text
+        self.checked += len(spans)
+        for conv in CONVENTIONS:
+            m = RawPositions(text, conv)
+            for start, end in spans:
+                s, e = m.to_raw(start), m.to_raw(end)
+                if s is None or e is None or s > e:
+                    self.failures[conv] += 1
+                else:
+                    self.quality[conv] += _edge(text, s, e)
+
+    def verdict(self, origin: str) -> Verdict:
+        candidates = [c for c in CONVENTIONS
+                      if (c[0] == "cp" or self.astral) and (c[1] == 2 or self.crlf)]
+        order, known_tool = preference(origin)
+        scored = []
+        for conv in candidates:
+            failures, quality, rank = self.failures[conv], self.quality[conv], order.index(conv)
+            key = (failures, rank, -quality) if known_tool else (failures, -quality, rank)
+            scored.append((key, Verdict(conv, failures, self.checked)))
+        scored.sort(key=lambda item: item[0])
+        return scored[0][1] if scored else Verdict(("cp", 2), 0, self.checked)
+
+
 def choose(origin: str, spans: list[tuple[str, int, int]]) -> Verdict:
     """Pick the convention for a project from its selections ``(raw text, start, end)``."""
-    texts = list({id(t): t for t, _, _ in spans}.values())
-    candidates = relevant(texts)
-    order, known_tool = preference(origin)
-    scored = []
-    for conv in candidates:
-        maps = {id(t): RawPositions(t, conv) for t in texts}
-        failures = quality = 0
-        for text, start, end in spans:
-            m = maps[id(text)]
-            s, e = m.to_raw(start), m.to_raw(end)
-            if s is None or e is None or s > e:
-                failures += 1
-            else:
-                quality += _edge(text, s, e)
-        rank = order.index(conv)
-        key = (failures, rank, -quality) if known_tool else (failures, -quality, rank)
-        scored.append((key, Verdict(conv, failures, len(spans))))
-    scored.sort(key=lambda item: item[0])
-    return scored[0][1] if scored else Verdict(("cp", 2), 0, len(spans))
+    chooser = Chooser()
+    by_text: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+    for text, start, end in spans:
+        by_text.setdefault(id(text), (text, []))[1].append((start, end))
+    for text, text_spans in by_text.values():
+        chooser.add(text, text_spans)
+    return chooser.verdict(origin)
 
 
 def _clusters(text: str) -> list[tuple[int, int]]:
@@ -153,12 +184,15 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def normalise(raw: str) -> tuple[str, list[int]]:
+def normalise(raw: str) -> tuple[str, Sequence[int]]:
     """Stored text (LF line ends, NFC, NUL replaced) and the map raw boundary -> stored one.
 
     The map has ``len(raw) + 1`` entries. A boundary inside a CRLF pair maps to before the LF;
-    one inside a composed sequence maps to the start of the composed character.
+    one inside a composed sequence maps to the start of the composed character. A text that
+    needs none of this (the usual case) maps onto itself: a ``range``, no list per character.
     """
+    if "\r" not in raw and "\x00" not in raw and unicodedata.is_normalized("NFC", raw):
+        return raw, range(len(raw) + 1)
     # Line ends first.
     chars: list[str] = []
     first: list[int] = []  # raw boundary -> boundary in the LF text

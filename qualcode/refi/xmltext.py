@@ -11,6 +11,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from functools import lru_cache
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 # Fixed namespace for GUIDs qualcode derives from names (variables), so they are stable
@@ -27,10 +28,14 @@ def xml_safe(text: str) -> str:
     return _ILLEGAL.sub("\ufffd", text)
 
 
+@lru_cache(maxsize=4096)
 def norm_guid(value: str | None) -> str | None:
-    """Lowercase GUID without braces; None when ``value`` is not a GUID."""
+    """Lowercase GUID without braces; None when ``value`` is not a GUID. Cached: the GUIDs a
+    project repeats on every selection (its users, its codes) become one string each."""
     if not value:
         return None
+    if len(value) == 36 and value.islower() and _GUID.fullmatch(value):
+        return value  # already normal: no new string
     match = _GUID.fullmatch(value.strip())
     return match.group(1).lower() if match else None
 
