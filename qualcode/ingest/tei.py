@@ -65,7 +65,7 @@ def read_root(root: Any, *, what: str, encoding: str, interviewers: tuple[str, .
     for person in persons.values():
         if any(r in person["details"].get("role", "").casefold() for r in INTERVIEWER_ROLES):
             extra.append(person["name"])
-    for u, block in _utterances(root):
+    for u, block in _utterances(root, dropped):
         who = (u.get("who") or (block.get("who") if block is not None else None) or "").strip()
         speaker = _speaker(who, persons)
         start = _time(u.get("start") or (block.get("start") if block is not None else None),
@@ -91,9 +91,10 @@ def read_root(root: Any, *, what: str, encoding: str, interviewers: tuple[str, .
         parsed.warnings.append(f"left out of the text (not speech): {listed}")
     if speakers:
         parsed.warnings.append(
-            "speaker details kept in the document's meta (`docs show --json`): "
-            + "; ".join(f"{name} ({', '.join(f'{k}={v}' for k, v in d.items())})"
-                        for name, d in speakers.items()))
+            "speaker details are in the document's meta (`docs show --json`), not agent "
+            "attributes: " + "; ".join(f"{name} ({', '.join(f'{k}={v}' for k, v in d.items())})"
+                                       for name, d in speakers.items())
+            + "; to group tables by them, put them in an agents CSV (`qualcode agents import`)")
     return parsed
 
 
@@ -200,8 +201,9 @@ def _time(value: str | None, times: dict[str, float]) -> float | None:
     return times.get(value, _number(value))
 
 
-def _utterances(root: Any) -> list[tuple[Any, Any]]:
-    """(utterance, its annotationBlock or None) in document order."""
+def _utterances(root: Any, dropped: dict[str, int]) -> list[tuple[Any, Any]]:
+    """(utterance, its annotationBlock or None) in document order; events and annotations
+    between utterances are counted in ``dropped``."""
     out: list[tuple[Any, Any]] = []
 
     def walk(el: Any, block: Any) -> None:
@@ -211,6 +213,8 @@ def _utterances(root: Any) -> list[tuple[Any, Any]]:
                 out.append((child, block))
             elif tag == "teiHeader":
                 continue
+            elif tag in EVENTS or tag in LEFT_OUT or tag == "pause":
+                dropped[tag] = dropped.get(tag, 0) + 1
             else:
                 walk(child, child if tag == "annotationBlock" else block)
 
