@@ -145,10 +145,24 @@ def test_pdf_with_some_pages_scanned_is_read_with_a_warning(tmp_path):
                                "any, is missing; run OCR on them"]
 
 
+def test_damaged_pdf_read_anyway_says_so_and_prints_nothing_else(cli, tmp_path):
+    # Bytes inserted after the header: every offset of the cross-reference table is wrong.
+    data = pdf_bytes([PAGE_1]).replace(b"%PDF-1.4\n", b"%PDF-1.4\n% ajout\n", 1)
+    path = tmp_path / "decale.pdf"
+    path.write_bytes(data)
+    parsed = read_path(path)
+    assert len(parsed.segments) == 2
+    assert parsed.warnings == ["the PDF is damaged (incorrect startxref pointer(1)): its text "
+                               "may be incomplete; save or print it again as PDF"]
+    result = cli.ok("ingest", path)
+    assert result.stderr.splitlines()[0].startswith("warning: decale.pdf: the PDF is damaged")
+    assert result.stderr.splitlines()[1:] == ["1 file: 1 added."]
+
+
 def test_broken_pdf_is_one_clear_error(tmp_path):
     path = tmp_path / "casse.pdf"
     path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n")
-    with pytest.raises(InvalidInput, match="casse.pdf"):
+    with pytest.raises(InvalidInput, match="casse.pdf is not a readable PDF"):
         read_path(path)
 
 

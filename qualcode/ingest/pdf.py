@@ -12,6 +12,7 @@ A PDF without a text layer (a scan) is refused: OCR has to make the text first.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from ..errors import InvalidInput
@@ -28,12 +29,17 @@ SHORT_LINE = 0.8  # of the page's full line length: a shorter line ending a sent
 def read(data: bytes, *, what: str, encoding: str | None = None,
          interviewers: tuple[str, ...] = (), fmt: str = "pdf",
          names: tuple[str, ...] = ()) -> Parsed:
-    pages = extract_pages(data, what)
+    pages, problems = extract_pages(data, what)
     if not any(page.strip() for page in pages):
         raise InvalidInput(f"{what} has no text layer (a scanned PDF?)", OCR_HINT)
     raw = paragraphs(pages)
     text, segments = segment_text(raw, interviewers, names=names)
-    parsed = Parsed(text, segments, fmt, "pdf", {"pages": len(pages)})
+    # The text layer is Unicode whatever the file's fonts: the stored text is UTF-8 like
+    # a word processor's.
+    parsed = Parsed(text, segments, fmt, "utf-8", {"pages": len(pages)})
+    if problems:
+        parsed.warnings.append(f"the PDF is damaged ({problems[0]}): its text may be "
+                               "incomplete; save or print it again as PDF")
     empty = [n for n, page in enumerate(pages, 1) if not page.strip()]
     if empty:
         parsed.warnings.append(
@@ -43,22 +49,45 @@ def read(data: bytes, *, what: str, encoding: str | None = None,
     return parsed
 
 
-def extract_pages(data: bytes, what: str) -> list[str]:
-    """The text of each page, as pypdf lays it out."""
+class _Problems(logging.Handler):
+    """Collects what pypdf logs about a damaged file, instead of printing it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def extract_pages(data: bytes, what: str) -> tuple[list[str], list[str]]:
+    """The text of each page, as pypdf lays it out, and pypdf's complaints about the file."""
     import io
+    import warnings
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
+    logger = logging.getLogger("pypdf")
+    handler, propagate = _Problems(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InvalidInput(f"{what} is protected by a password",
-                               "save an unprotected copy of the PDF, then ingest it")
-        return [clean(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InvalidInput(f"{what} is protected by a password",
+                                   "save an unprotected copy of the PDF, then ingest it")
+            pages = [clean(page.extract_text() or "") for page in reader.pages]
+        return pages, handler.messages
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, RecursionError, NotImplementedError) as exc:
         raise InvalidInput(f"{what} is not a readable PDF ({exc})",
                            "open it and save or print it again as PDF") from None
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _is_page_number(line: str) -> bool:
