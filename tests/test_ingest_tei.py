@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualcode.errors import InvalidInput
 from qualcode.ingest.registry import read_path
@@ -142,3 +144,24 @@ def test_ingest_tei_from_the_command_line_shows_speakers(cli, tmp_path):
     assert shown["meta"]["speakers"]["Gisèle"]["age"] == "52"
     assert [s["speaker"] for s in shown["segments"]] == [
         "Enquêtrice", "Gisèle", "Marc", "inconnu"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="abcdéèàçœ’«»,.", min_size=1, max_size=8),
+                          st.sampled_from(["", " ", "<pause/>", "<anchor/>", "\n  "])),
+                min_size=1, max_size=12),
+       st.booleans())
+def test_words_never_glue_whatever_separates_them(tmp_path_factory, words, tokenised):
+    """Each word comes out whole, one space apart, whether the TEI tokenises words in <w>
+    elements (no space between them) or separates them by spaces and <pause/> markers."""
+    if tokenised:
+        body = "".join(f"<w>{word}</w>{sep if sep != ' ' else ''}" for word, sep in words)
+    else:
+        body = "".join(word + (sep or " ") for word, sep in words)
+    xml = (f'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><u who="#a">{body}</u>'
+           "</body></text></TEI>")
+    path = tmp_path_factory.mktemp("tei") / "p.tei"
+    path.write_text(xml, encoding="utf-8")
+    parsed = read_path(path)
+    assert [parsed.text[s.start:s.end] for s in parsed.segments] == [
+        " ".join(word for word, _ in words)]

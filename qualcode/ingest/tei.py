@@ -57,6 +57,15 @@ def read(data: bytes, *, what: str, encoding: str | None = None,
 def read_root(root: Any, *, what: str, encoding: str, interviewers: tuple[str, ...] = (),
               fmt: str = "tei") -> Parsed:
     """A parsed TEI tree -> turns (utterances) or paragraphs (a written text)."""
+    try:
+        return _read_root(root, what, encoding, interviewers, fmt)
+    except RecursionError:
+        raise InvalidInput(f"{what}: elements are nested too deeply to be a transcription",
+                           MALFORMED_HINT) from None
+
+
+def _read_root(root: Any, what: str, encoding: str, interviewers: tuple[str, ...],
+               fmt: str) -> Parsed:
     persons = _persons(root)
     times = _timeline(root)
     dropped: dict[str, int] = {}
