@@ -171,6 +171,11 @@ class _Reading:
     def __bool__(self) -> bool:
         return bool(self.encoding or self.interviewers or self.agents or self.columns)
 
+    def reads(self, path: Path) -> bool:
+        """Whether these options may read ``path`` otherwise (columns only touch `.csv`)."""
+        return bool(self.encoding or self.interviewers or self.agents) or (
+            self.columns is not None and path.suffix.lower() == ".csv")
+
 
 @dataclass
 class _Prepared:
@@ -191,7 +196,7 @@ def _prepare(path: Path, name: str, known: dict[str, str], reading: _Reading) ->
         data = read_file_bytes(path)
         content_hash = sha256_bytes(data)
         same = known.get(name) == content_hash
-        if same and not reading:
+        if same and not reading.reads(path):
             return _Prepared(content_hash, same_bytes=True)
         parsed = parse_bytes(data, path, encoding=reading.encoding,
                              interviewers=reading.interviewers, names=reading.agents,
