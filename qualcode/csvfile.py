@@ -30,8 +30,14 @@ def read_csv_rows(path: Path, *, columns_hint: str) -> list[tuple[int, list[str]
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    return csv_rows(data, path, columns_hint=columns_hint)
+
+
+def csv_rows(data: bytes, path: Path | str, *, columns_hint: str,
+             encoding: str | None = None) -> list[tuple[int, list[str]]]:
+    """:func:`read_csv_rows` on bytes already read (``path`` names the file in messages)."""
     try:
-        text, _encoding = decode_bytes(data, str(path))
+        text, _encoding = decode_bytes(data, str(path), encoding)
     except InvalidInput as exc:  # the ingest hint (which files qualcode reads) misleads here
         raise InvalidInput(exc.message, "save it from a spreadsheet as CSV (UTF-8)") from None
     if not text.strip():
@@ -52,7 +58,7 @@ def read_csv_rows(path: Path, *, columns_hint: str) -> list[tuple[int, list[str]
     return rows
 
 
-def _check_quotes(path: Path, text: str, rows: list[tuple[int, list[str]]]) -> None:
+def _check_quotes(path: Path | str, text: str, rows: list[tuple[int, list[str]]]) -> None:
     """An unclosed quote swallows every later line into one field: say so, with its line."""
     if text.count('"') % 2 == 0:
         return

@@ -42,7 +42,8 @@ class DatabaseError(QualcodeError):
 
 
 UNICODE_HINT = "save the file as UTF-8, or pass --encoding latin-1 / cp1252"
-BINARY_HINT = "qualcode reads .txt, .md, .docx, .odt, .vtt, .srt and .trs files"
+BINARY_HINT = ("qualcode reads .txt, .md, .docx, .odt, .rtf, .pdf, .html, .vtt, .srt, .trs, "
+               ".xml/.tei (TEI) and .TextGrid files")
 UNKNOWN_CODE_HINT = "see `qualcode codebook show` for the code names"
 UNKNOWN_DOC_HINT = "see `qualcode docs list` for the document names"
 

@@ -86,5 +86,6 @@ def test_tiny_nul_file_on_the_command_line(cli, tmp_path):
     result = cli("ingest", tmp_path / "f.txt")
     assert result.exit_code == 1
     assert result.stderr == ("Error: f.txt contains NUL bytes: it looks like a binary file "
-                             "(qualcode reads .txt, .md, .docx, .odt, .vtt, .srt and .trs files)\n")
+                             "(qualcode reads .txt, .md, .docx, .odt, .rtf, .pdf, .html, .vtt, "
+                             ".srt, .trs, .xml/.tei (TEI) and .TextGrid files)\n")
     assert cli.json("docs", "list") == []

@@ -129,11 +129,23 @@ def docs_remove(
 @agents_app.command("import")
 def agents_import(
     file: Annotated[Path, typer.Argument(help="CSV with a `name` (or `nom`) column.")],
+    name_column: Annotated[str | None, typer.Option(
+        "--name-column", metavar="COL", help="The column of agent names (default: `name` or "
+        "`nom`).")] = None,
+    name_template: Annotated[str | None, typer.Option(
+        "--name-template", metavar="TEMPLATE",
+        help='Build each name from columns, e.g. "{prenom} {nom}" (when surnames are '
+        "shared).")] = None,
+    speaker_column: Annotated[str | None, typer.Option(
+        "--speaker-column", metavar="COL",
+        help="The column holding the label of the agent's turns in transcripts (stored as "
+        "the attribute `speaker`).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Add or update agents from a CSV: every column other than the name is an attribute.
 
-    Example: qualcode agents import corpora/demo/agents.csv
+    Example: qualcode agents import participants.csv --name-template "{prenom} {nom}"
+    --speaker-column locuteur
     """
     from ..bundled import resolve_demo_path
     from ..corpus.agents import import_agents
@@ -142,7 +154,8 @@ def agents_import(
     if note:
         info(note)
     with session(write=True, create=True) as s:
-        result = import_agents(s, file)
+        result = import_agents(s, file, name_column=name_column, name_template=name_template,
+                               speaker_column=speaker_column)
     if json_:
         print_json(result)
         return

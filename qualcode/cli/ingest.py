@@ -17,7 +17,8 @@ PROGRESS_FROM = 20  # files; fewer go by too fast for a bar
 def ingest(
     paths: Annotated[list[Path], typer.Argument(
         metavar="PATH",
-        help="Files or folders (folders recurse): .txt .md .docx .odt .vtt .srt .trs")],
+        help="Files or folders (folders recurse): .txt .md .docx .odt .rtf .pdf .html .vtt "
+        ".srt .trs .xml/.tei (TEI) .TextGrid, and .csv survey answers with --text-column")],
     kind: Annotated[str | None, typer.Option(
         help="interview | observation | document (default: front matter, else interview "
         "when speaker turns are found, else document).")] = None,
@@ -31,19 +32,36 @@ def ingest(
     replace: Annotated[bool, typer.Option(
         "--replace",
         help="Replace changed documents, moving their codings to the new text.")] = False,
+    text_column: Annotated[str | None, typer.Option(
+        "--text-column", metavar="COL",
+        help="Read .csv files as survey answers: this column holds each respondent's answer "
+        "(one segment per row; the other columns become the respondent's attributes).")]
+        = None,
+    id_column: Annotated[str | None, typer.Option(
+        "--id-column", metavar="COL",
+        help="With --text-column: the column naming each respondent (default: the file name "
+        "and row number).")] = None,
     coder: CoderOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Add files to the corpus; an unchanged file is left as it is.
 
     Example: qualcode ingest entretiens/ notes_terrain.md --interviewer Sociologue
+
+    Survey answers: qualcode ingest reponses.csv --text-column reponse --id-column id
     """
     from ..bundled import resolve_demo_path
     from ..corpus.ingest import collect_files, ingest_paths
+    from ..errors import InvalidInput
+    from ..ingest.answers import Columns
     from .common import database
 
+    if id_column and not text_column:
+        raise InvalidInput("--id-column needs --text-column",
+                           "name the column of answers: --text-column reponse")
+    columns = Columns(text_column, id_column) if text_column else None
     paths = [_say_note(*resolve_demo_path(path)) for path in paths]
-    batch = collect_files(paths)
+    batch = collect_files(paths, columns)
     for note in batch.notes:
         info(note)
     guard = backup_before("ingest --replace") if replace else nullcontext()
@@ -51,7 +69,8 @@ def ingest(
     with guard, _progress(len(batch.files), enabled=not json_) as progress:
         results = ingest_paths(
             db, paths, kind=kind, agents=agent or (), interviewers=interviewer or (),
-            replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch)
+            replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch,
+            columns=columns)
     if json_:
         print_json([r.as_json() for r in results])
     _report(results, json_=json_)  # errors and warnings on stderr in both modes
@@ -90,6 +109,8 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
                       f"(read as {r.encoding}); not applied: {', '.join(r.not_applied)} (to "
                       "re-read it with other options, ingest it again with --replace; its "
                       "codings are kept)", markup=False, soft_wrap=True)
+        for warning in r.warnings:
+            out.print(f"warning: {r.document}: {warning}", markup=False, soft_wrap=True)
         for group in r.duplicates:
             out.print(f"warning: {r.document}: segments {', '.join(map(str, group))} are the same "
                  "paragraph (kept; they count several times)", markup=False, soft_wrap=True)

@@ -20,6 +20,8 @@ from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
 from ..textutil import clean_person_name, did_you_mean, norm_name
 
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
+# The attribute holding the label an agent's turns carry in transcripts (`--speaker-column`).
+SPEAKER_KEY = "speaker"
 
 
 def get_agent(session: Session, name: str) -> Agent:
@@ -56,28 +58,94 @@ def upsert_agent(session: Session, name: str, attributes: dict[str, str] | None 
     return agent
 
 
-def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
-    """Rows of an agents CSV: `name` (or `nom`) column, every other column an attribute."""
+def find_column(header: list[str], given: str, what: str, option: str) -> int:
+    """Index of column ``given`` (exact, else case- and accent-insensitive); an unknown column
+    is one error naming the closest columns."""
+    if given in header:
+        return header.index(given)
+    folded = [norm_name(h) for h in header]
+    if norm_name(given) in folded:
+        return folded.index(norm_name(given))
+    raise InvalidInput(f"{what} has no column {given!r} ({option})",
+                       did_you_mean(given, header, f"columns: {', '.join(header)}"))
+
+
+def template_columns(template: str, header: list[str], what: str) -> list[int]:
+    """Indexes of the columns a `--name-template` such as `{prenom} {nom}` names."""
+    import string
+
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise InvalidInput(f"--name-template {template!r} is not a valid template ({exc})",
+                           'write column names in braces, e.g. "{prenom} {nom}"') from None
+    if not fields or any(not f for f in fields):
+        raise InvalidInput(f"--name-template {template!r} names no column",
+                           'write column names in braces, e.g. "{prenom} {nom}"')
+    return [find_column(header, f, what, "--name-template") for f in fields]
+
+
+def _fill(template: str, header: list[str], row: list[str]) -> str:
+    """The template with each `{column}` replaced by the row's value (columns matched as in
+    `find_column`, so `{Prénom}` finds `prenom`)."""
+    import string
+
+    out = []
+    for literal, field_name, _spec, _conv in string.Formatter().parse(template):
+        out.append(literal)
+        if field_name is not None:
+            out.append(row[find_column(header, field_name, "", "")].strip())
+    return " ".join("".join(out).split())
+
+
+def read_agents_csv(
+    path: Path, *, name_column: str | None = None, name_template: str | None = None,
+    speaker_column: str | None = None,
+) -> list[tuple[str, dict[str, str]]]:
+    """Rows of an agents CSV: (name, attributes).
+
+    The name is the `name` (or `nom`) column, or ``name_column``, or ``name_template`` filled
+    from the row (`{prenom} {nom}`: surnames alone may be shared). ``speaker_column`` holds the
+    label the agent's turns carry in transcripts, stored as the attribute `speaker`. Every
+    other column is an attribute.
+    """
     numbered = read_csv_rows(path, columns_hint="name (or nom), then one column per attribute")
     header = [h.strip() for h in numbered[0][1]]
+    if name_column and name_template:
+        raise InvalidInput("--name-column and --name-template both name the agents",
+                           "give one of them")
     lowered = [h.casefold() for h in header]
-    name_col = next((lowered.index(c) for c in NAME_COLUMNS if c in lowered), None)
-    if name_col is None:
-        raise InvalidInput(f"{path} has no `name` column (columns: {', '.join(header)})",
-                           "name the column of agent names `name` or `nom`")
+    used: list[int]
+    if name_template:
+        used = template_columns(name_template, header, str(path))
+    elif name_column:
+        used = [find_column(header, name_column, str(path), "--name-column")]
+    else:
+        name_col = next((lowered.index(c) for c in NAME_COLUMNS if c in lowered), None)
+        if name_col is None:
+            raise InvalidInput(f"{path} has no `name` column (columns: {', '.join(header)})",
+                               "name the column of agent names `name` or `nom`, or pass "
+                               "--name-column COL or --name-template \"{prenom} {nom}\"")
+        used = [name_col]
+    speaker_col = (find_column(header, speaker_column, str(path), "--speaker-column")
+                   if speaker_column else None)
     folded = [norm_name(h) for h in header]
     if len(set(folded)) != len(folded):
         twice = sorted({h for h, f in zip(header, folded, strict=True) if folded.count(f) > 1})
         raise InvalidInput(f"{path} has two columns with the same name: {', '.join(twice)}",
                            "names differing only by case or accents are the same attribute")
+    if speaker_col is None and SPEAKER_KEY in folded:
+        speaker_col = folded.index(SPEAKER_KEY)  # a `speaker` column is the label already
     out: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
+    labels: dict[str, int] = {}
     errors = []
     for line_no, row in numbered[1:]:
         if len(row) != len(header):
             errors.append(f"line {line_no}: {len(row)} fields, expected {len(header)}")
             continue
-        name = row[name_col].strip()
+        name = (_fill(name_template, header, row) if name_template
+                else row[used[0]].strip())
         if not name:
             errors.append(f"line {line_no}: empty name")
             continue
@@ -85,27 +153,89 @@ def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
             errors.append(f"line {line_no}: agent {name!r} appears twice")
             continue
         seen.add(norm_name(name))
-        attrs = {header[i]: row[i].strip() for i in range(len(header)) if i != name_col}
+        attrs = {header[i]: row[i].strip() for i in range(len(header))
+                 if i not in used and i != speaker_col}
+        if speaker_col is not None:
+            label = clean_person_name(row[speaker_col])
+            if label and norm_name(label) in labels:
+                errors.append(f"line {line_no}: speaker label {label!r} is already the label "
+                              f"of line {labels[norm_name(label)]}")
+                continue
+            if label:
+                labels[norm_name(label)] = line_no
+            attrs[SPEAKER_KEY] = label
         out.append((name, attrs))
     if errors:
-        raise InvalidInput(f"{path} was not imported: " + "; ".join(errors),
-                           "fix these lines and import again")
+        hint = "fix these lines and import again"
+        if any("appears twice" in e for e in errors) and not name_template:
+            hint = ('several participants share a name: build names from several columns, '
+                    'e.g. --name-template "{prenom} {nom}"')
+        raise InvalidInput(f"{path} was not imported: " + "; ".join(errors), hint)
     return out
 
 
-def import_agents(session: Session, path: Path) -> dict[str, Any]:
-    """Upsert every agent of the CSV, then link transcript speakers to them."""
-    rows = read_agents_csv(path)
+def upsert_agents(session: Session, rows: dict[str, dict[str, str]] | list[
+        tuple[str, dict[str, str]]]) -> tuple[list[str], list[str]]:
+    """Create or update agents with their attributes; returns (added, updated) names.
+
+    An attribute spelt like one already stored (`Profil` for `profil`) updates that one,
+    never a twin of it.
+    """
+    items = list(rows.items()) if isinstance(rows, dict) else rows
     existing = set(session.scalars(select(Agent.norm_name)))
-    # a column `Profil` updates the attribute `profil` already stored, never a twin of it
     stored = {norm_name(k): k for k in session.scalars(select(AgentAttribute.key).distinct())}
     added, updated = [], []
-    for name, attrs in rows:
+    for name, attrs in items:
         (updated if norm_name(name) in existing else added).append(name)
-        attrs = {stored.get(norm_name(k), k): v for k, v in attrs.items()}
-        upsert_agent(session, name, attrs)
+        upsert_agent(session, name, {stored.get(norm_name(k), k): v for k, v in attrs.items()})
+    return added, updated
+
+
+def import_agents(session: Session, path: Path, *, name_column: str | None = None,
+                  name_template: str | None = None,
+                  speaker_column: str | None = None) -> dict[str, Any]:
+    """Upsert every agent of the CSV, then link transcript speakers to them."""
+    rows = read_agents_csv(path, name_column=name_column, name_template=name_template,
+                           speaker_column=speaker_column)
+    _check_labels(session, rows)
+    added, updated = upsert_agents(session, rows)
     unknown = relink_speakers(session)
     return {"added": added, "updated": updated, "unknown_speakers": unknown}
+
+
+def _check_labels(session: Session, rows: list[tuple[str, dict[str, str]]]) -> None:
+    """A speaker label must name one agent: refuse one already held by another agent."""
+    new = {norm_name(attrs[SPEAKER_KEY]): name for name, attrs in rows
+           if attrs.get(SPEAKER_KEY)}
+    if not new:
+        return
+    for agent_name, label in session.execute(
+        select(Agent.name, AgentAttribute.value)
+        .join(AgentAttribute, AgentAttribute.agent_id == Agent.id)
+        .where(AgentAttribute.key == SPEAKER_KEY)
+    ):
+        owner = new.get(norm_name(label))
+        if owner is not None and norm_name(owner) != norm_name(agent_name):
+            renamed = any(norm_name(n) == norm_name(agent_name) for n, _ in rows)
+            if not renamed:
+                raise InvalidInput(f"speaker label {label!r} of {owner!r} is already the "
+                                   f"label of agent {agent_name!r}",
+                                   "give each participant their own label in the speaker "
+                                   "column")
+
+
+def speaker_index(session: Session) -> dict[str, int]:
+    """Normalised speaker label -> agent id: each agent's name, and its `speaker` attribute
+    (the label its turns carry in transcripts), which wins over a name."""
+    index = {norm: agent_id for agent_id, norm in session.execute(
+        select(Agent.id, Agent.norm_name))}
+    for agent_id, label in session.execute(
+        select(AgentAttribute.agent_id, AgentAttribute.value)
+        .where(AgentAttribute.key == SPEAKER_KEY)
+    ):
+        if norm_name(label):
+            index[norm_name(label)] = agent_id
+    return index
 
 
 def list_agents(session: Session) -> list[dict[str, Any]]:
@@ -142,8 +272,7 @@ def relink_speakers(session: Session, document_ids: list[int] | None = None) -> 
     Returns the speaker labels that match no agent (interviewers excluded): they are listed
     for the user, never guessed.
     """
-    by_norm = {norm: agent_id for agent_id, norm in session.execute(
-        select(Agent.id, Agent.norm_name))}
+    by_norm = speaker_index(session)
     stmt = select(Segment).where(Segment.speaker.is_not(None))
     if document_ids is not None:
         stmt = stmt.where(Segment.document_id.in_(document_ids))

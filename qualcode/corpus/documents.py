@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from ..errors import UNKNOWN_DOC_HINT, AlreadyExists, InvalidInput, NotFound
-from ..models import Agent, Coding, Document, DocumentAgent, Segment
+from ..models import Agent, AgentAttribute, Coding, Document, DocumentAgent, Segment
 from ..reads import DOCUMENT_SETS_META
 from ..textutil import closest_names, count_words, norm_name, sha256_text
 
@@ -94,6 +94,14 @@ def _speaker_agents(session: Session, segments: list[SegmentIn]) -> dict[str, in
     keys = {label: norm_name(label) for label in labels}
     ids = dict(session.execute(select(Agent.norm_name, Agent.id)
                                .where(Agent.norm_name.in_(set(keys.values())))).all())
+    from .agents import SPEAKER_KEY
+
+    # An agent's `speaker` attribute (the label its turns carry) wins over a name.
+    wanted = set(keys.values())
+    for agent_id, label in session.execute(select(AgentAttribute.agent_id, AgentAttribute.value)
+                                           .where(AgentAttribute.key == SPEAKER_KEY)):
+        if norm_name(label) in wanted:
+            ids[norm_name(label)] = agent_id
     return {label: ids.get(key) for label, key in keys.items()}
 
 

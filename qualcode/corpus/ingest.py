@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from ..db import Database
 from ..errors import Conflict, InvalidInput, QualcodeError, describe_unexpected
+from ..ingest.answers import Columns
 from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
@@ -56,12 +57,15 @@ class IngestResult:
     linked: list[str] = field(default_factory=list)  # agents newly linked to an unchanged file
     # Options given for an unchanged file that would change it, not applied without --replace.
     not_applied: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # from the reader: what it left out
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"document": self.document, "status": self.status,
                                "segments": self.segments, "encoding": self.encoding}
         if self.error is not None:
             out["error"] = self.error
+        if self.warnings:
+            out["warnings"] = self.warnings
         return out
 
 
@@ -74,10 +78,11 @@ class Batch:
     errors: list[IngestResult] = field(default_factory=list)
 
 
-def collect_files(paths: Iterable[Path | str]) -> Batch:
+def collect_files(paths: Iterable[Path | str], columns: Columns | None = None) -> Batch:
     """Files to ingest: a file given directly is named by its file name; files under a
     folder by their path relative to it (hidden files, README-like notes and unsupported
-    types skipped with a note)."""
+    types skipped with a note). `.csv` files are survey answers when ``columns`` are given,
+    else skipped in folders (an agents CSV sits there often) and refused when named."""
     batch = Batch()
     for raw in paths:
         path = Path(raw)
@@ -90,14 +95,14 @@ def collect_files(paths: Iterable[Path | str]) -> Batch:
                     batch.notes.append(f"skipped {readable_path(rel.as_posix())} (a folder's "
                                        "notes; name the file itself to ingest it)")
                     continue
-                if not supported(child):
+                if not supported(child, tables=columns is not None):
                     batch.notes.append(f"skipped {readable_path(rel.as_posix())} (unsupported "
                                        f"type {child.suffix or 'without suffix'})")
                     continue
                 batch.files.append((child, readable_path(rel.as_posix())))
         elif path.is_file():
             try:
-                reader_for(path)
+                reader_for(path, columns)
             except InvalidInput as exc:
                 batch.errors.append(IngestResult(path.name, str(path), "error", error=str(exc)))
                 continue
@@ -121,8 +126,13 @@ def ingest_paths(
     coder: str | None = None,
     progress: Progress | None = None,
     batch: Batch | None = None,
+    columns: Columns | None = None,
 ) -> list[IngestResult]:
-    """Ingest files and folders, each file in its own transaction; never raises per file."""
+    """Ingest files and folders, each file in its own transaction; never raises per file.
+
+    ``columns`` (the answer column, optionally the id column) make `.csv` files survey
+    answers: one segment per respondent, respondents as agents (see `ingest.answers`).
+    """
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
     if encoding:
@@ -131,14 +141,14 @@ def ingest_paths(
         except LookupError:
             raise InvalidInput(f"unknown encoding {encoding!r}",
                                "use e.g. utf-8, cp1252, latin-1 or utf-16") from None
-    batch = batch or collect_files(paths)
+    batch = batch or collect_files(paths, columns)
     results = list(batch.errors)
     with db.session() as s:
         stored = _stored(s)
     known = {name: row[0] for name, row in stored.items()}
     total = len(batch.files)
     options = {"kind": kind, "agents": tuple(agents), "replace": replace, "coder": coder}
-    reading = _Reading(encoding, tuple(interviewers), tuple(agents))
+    reading = _Reading(encoding, tuple(interviewers), tuple(agents), columns)
     for i, (path, name, prepared) in enumerate(_prepared(batch.files, known, reading), 1):
         if prepared.error is None and name in stored and prepared.same_bytes:
             results.append(_same_bytes(db, path, name, prepared, reading, options))
@@ -156,9 +166,15 @@ class _Reading:
     encoding: str | None = None
     interviewers: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()  # speaker names a label may hold alone on its line
+    columns: Columns | None = None  # the answer and id columns of survey CSVs
 
     def __bool__(self) -> bool:
-        return bool(self.encoding or self.interviewers or self.agents)
+        return bool(self.encoding or self.interviewers or self.agents or self.columns)
+
+    def reads(self, path: Path) -> bool:
+        """Whether these options may read ``path`` otherwise (columns only touch `.csv`)."""
+        return bool(self.encoding or self.interviewers or self.agents) or (
+            self.columns is not None and path.suffix.lower() == ".csv")
 
 
 @dataclass
@@ -180,10 +196,11 @@ def _prepare(path: Path, name: str, known: dict[str, str], reading: _Reading) ->
         data = read_file_bytes(path)
         content_hash = sha256_bytes(data)
         same = known.get(name) == content_hash
-        if same and not reading:
+        if same and not reading.reads(path):
             return _Prepared(content_hash, same_bytes=True)
         parsed = parse_bytes(data, path, encoding=reading.encoding,
-                             interviewers=reading.interviewers, names=reading.agents)
+                             interviewers=reading.interviewers, names=reading.agents,
+                             columns=reading.columns)
         return _Prepared(content_hash, parsed, same_bytes=same)
     except Exception as exc:  # handed to the writer, which reports it for this file only
         return _Prepared(error=exc)
@@ -301,6 +318,8 @@ def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, readin
                     result.not_applied.append(f"--encoding {reading.encoding}")
                 result.not_applied += [f"--interviewer {label}"
                                        for label in reading.interviewers]
+                if reading.columns is not None and path.suffix.lower() == ".csv":
+                    result.not_applied.append(f"--text-column {reading.columns.text}")
                 if agents and not reading.encoding and not reading.interviewers:
                     result.not_applied.append("--agent as a speaker label")
         if agents:  # --agent forgotten the first time: link now, the text stays as it is
@@ -384,6 +403,10 @@ def store(
     moved = 0
     if existing is not None and existing.content_hash == content_hash and not reread:
         return _unchanged(session, name, Path(source_path))
+    if parsed.agents:  # respondents of a survey CSV: created before their answers link to them
+        from .agents import upsert_agents
+
+        upsert_agents(session, parsed.agents)
     if existing is None:
         doc = add_document(
             session, name=name, text=parsed.text, segments=parsed.segments, kind=doc_kind,
@@ -407,7 +430,8 @@ def store(
                                       Segment.is_interviewer.is_(False)))))
     return IngestResult(name, source_path, status, len(parsed.segments), parsed.words,
                         parsed.encoding, doc_kind, unknown_speakers=unknown,
-                        duplicates=parsed.duplicates(), moved_codings=moved)
+                        duplicates=parsed.duplicates(), moved_codings=moved,
+                        warnings=list(parsed.warnings))
 
 
 CONTEXT = 40  # characters around a coded passage that tell repeated passages apart

@@ -21,6 +21,10 @@ class Parsed:
     format: str
     encoding: str = "utf-8"
     meta: dict[str, Any] = field(default_factory=dict)
+    # Lines for the ingest report: what was read differently or left out of the text.
+    warnings: list[str] = field(default_factory=list)
+    # Agents (name -> attributes) the file itself describes: survey respondents of a CSV.
+    agents: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def has_turns(self) -> bool:
