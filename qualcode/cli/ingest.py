@@ -31,6 +31,11 @@ def ingest(
     replace: Annotated[bool, typer.Option(
         "--replace",
         help="Replace changed documents, moving their codings to the new text.")] = False,
+    merge_backchannels: Annotated[bool, typer.Option(
+        "--merge-backchannels",
+        help="Join a turn cut by a backchannel of three words or fewer from another speaker "
+        "(`mm`, `oui d'accord`) into one segment; the backchannel and the original turns are "
+        "kept in the document's meta.")] = False,
     coder: CoderOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -51,7 +56,8 @@ def ingest(
     with guard, _progress(len(batch.files), enabled=not json_) as progress:
         results = ingest_paths(
             db, paths, kind=kind, agents=agent or (), interviewers=interviewer or (),
-            replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch)
+            replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch,
+            merge_backchannels=merge_backchannels)
     if json_:
         print_json([r.as_json() for r in results])
     _report(results, json_=json_)  # errors and warnings on stderr in both modes
@@ -82,6 +88,8 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
             line += f", {r.moved_codings} codings moved"
         if not json_:
             sys.stdout.write(line + "\n")
+        for note in r.notes:
+            out.print(f"note: {r.document}: {note}", markup=False, soft_wrap=True)
         if r.linked:
             out.print(f"{r.document} is unchanged; now also linked to {', '.join(r.linked)}",
                       markup=False, soft_wrap=True)
