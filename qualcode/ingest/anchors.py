@@ -29,23 +29,27 @@ class Marked:
         self.marks.extend((base + at, kind, ident) for at, kind, ident in other.marks)
 
     def squashed(self) -> Marked:
-        """Runs of whitespace as one space, ends stripped; marks follow their characters."""
+        """Runs of whitespace as one space, ends stripped; marks follow their characters.
+
+        A mark inside a run of whitespace goes to the next word, or, for the end of a range
+        (`...-end`), stays after the previous one.
+        """
         out = Marked()
-        new_at: list[int] = []
+        new_at: list[tuple[int, int]] = []  # (after the previous word, before the next)
         pending_space = False
         for ch in self.text:
             if ch.isspace():
                 pending_space = bool(out.text)
-                new_at.append(len(out.text))
+                new_at.append((len(out.text), len(out.text) + pending_space))
                 continue
             if pending_space:
                 out.text += " "
                 pending_space = False
-            new_at.append(len(out.text))
+            new_at.append((len(out.text), len(out.text)))
             out.text += ch
-        new_at.append(len(out.text))
-        out.marks = [(min(new_at[at], len(out.text)), kind, ident)
-                     for at, kind, ident in self.marks]
+        new_at.append((len(out.text), len(out.text)))
+        out.marks = [(min(new_at[at][0 if kind.endswith("-end") else 1], len(out.text)),
+                      kind, ident) for at, kind, ident in self.marks]
         return out
 
 

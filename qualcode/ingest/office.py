@@ -342,7 +342,8 @@ class _OdtReader:
         out.mark(kind, ident)
 
     def _annotation(self, node: Any, out: Marked) -> None:
-        name = self._attr(node, "office", "name")
+        # ODF 1.2 names a ranged annotation with office:name (odfpy writes draw:name).
+        name = self._attr(node, "office", "name") or self._attr(node, "draw", "name")
         ident = name or f"annotation{len(self.comments) + 1}"
         author = date = ""
         for child in node.childNodes:

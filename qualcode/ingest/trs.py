@@ -134,6 +134,8 @@ def _event_spans(voice: Marked, events: list[tuple[str, str, str]]) -> dict[int,
             spans[i] = (at, at)
         elif extent == "end" and desc in open_at:
             first, begin = open_at.pop(desc)
+            while at > begin and voice.text[at - 1].isspace():
+                at -= 1
             spans[first] = (begin, at)
             spans[i] = (-1, -1)  # the pair is one annotation, held by its `begin`
         else:
