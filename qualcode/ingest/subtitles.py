@@ -4,7 +4,8 @@ Each cue keeps its timestamps. The speaker of a cue is its voice tag (`<v Claire
 `Claire : words` label at the start of its text; consecutive cues of the same speaker merge
 into one turn (first start, last end). A cue without speaker continues the current turn;
 cues without any speaker form paragraphs that close at a sentence end once long enough, or at
-a pause.
+a pause. A dash-dialogue cue (`- Claire : Oui.` / `- Marc : Non.`, or both in one line) gives
+one turn per dash; a dash without a label opens a turn of an unnamed speaker.
 """
 
 from __future__ import annotations

@@ -200,9 +200,10 @@ def _read_root(root: Any, fmt: str, used: str, interviewers: tuple[str, ...]) ->
         ids = (turn.get("speaker") or "").split()
         t0, t1 = _float(turn.get("startTime")), _float(turn.get("endTime"))
         voices = reading.voices(turn)
-        speakers = [names.get(ids[k] if k < len(ids) else (ids[0] if ids else None),
-                              ids[k] if k < len(ids) else (ids[0] if ids else None))
-                    if ids else None for k in range(len(voices))]
+        # Voice k is the k-th speaker id; extra `<Who>` voices fall back to the first.
+        voice_ids = [ids[k] if k < len(ids) else (ids[0] if ids else None)
+                     for k in range(len(voices))]
+        speakers = [names.get(i, i) if i else None for i in voice_ids]
         spoken = [k for k, v in enumerate(voices) if v.text.split()]
         if len(spoken) > 1:
             overlaps += 1
