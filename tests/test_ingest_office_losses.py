@@ -322,3 +322,44 @@ def test_property_marks_stay_on_their_words(paragraphs, breaks, where):
     pos = offset_map(raw.text, text)[at]
     squash = "".join
     assert squash(text[:pos].split()) == squash(raw.text[:at].split())
+
+
+def test_docx_endnote_and_comment_over_two_paragraphs(tmp_path):
+    body = (p(r("Enquêteur : Et la nuit ?"))
+            + p(r("Hugo : "), '<w:commentRangeStart w:id="5"/>', r("C’est calme."))
+            + p(r("Enfin, souvent."), '<w:commentRangeEnd w:id="5"/>',
+                '<w:r><w:endnoteReference w:id="2"/></w:r>'))
+    parts = {"comments": '<w:comment w:id="5" w:author="">' + p(r("Nuance")) + "</w:comment>",
+             "endnotes": '<w:endnote w:id="2">' + p(r("Entretien interrompu ici."))
+             + "</w:endnote>"}
+    parsed = read_path(make_docx(tmp_path / "hugo.docx", body, parts))
+    assert parsed.text == "Enquêteur : Et la nuit ?\n\nHugo : C’est calme.\n\nEnfin, souvent."
+    comment, endnote = parsed.annotations
+    assert parsed.text[comment.start:comment.end] == "C’est calme.\n\nEnfin, souvent."
+    assert (comment.label, comment.author) == ("comment", "")
+    assert (endnote.kind, endnote.label, endnote.start) == ("endnote", "endnote 1",
+                                                            len(parsed.text))
+
+
+def test_odt_header_and_footer_are_kept_out_of_the_text(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Footer, Header, MasterPage, PageLayout
+    from odf.text import P
+
+    document = OpenDocumentText()
+    layout = PageLayout(name="pm1")
+    document.automaticstyles.addElement(layout)
+    page = MasterPage(name="Standard", pagelayoutname=layout)
+    header, footer = Header(), Footer()
+    header.addElement(P(text="Terrain Nord — carnet 2"))
+    footer.addElement(P(text="Confidentiel"))
+    page.addElement(header)
+    page.addElement(footer)
+    document.masterstyles.addElement(page)
+    document.text.addElement(P(text="Arrivée à 7 h, la grille est fermée."))
+    document.save(str(tmp_path / "carnet.odt"))
+    parsed = read_path(tmp_path / "carnet.odt")
+    assert parsed.text == "Arrivée à 7 h, la grille est fermée."
+    assert (parsed.meta["headers"], parsed.meta["footers"]) == (
+        ["Terrain Nord — carnet 2"], ["Confidentiel"])
+    assert parsed.notes == ["1 header and 1 footer not in the text (kept in the document's meta)"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qualcode.ingest.backchannels import merge_backchannels
 from qualcode.ingest.registry import read_path
 
@@ -243,3 +246,28 @@ def test_cli_merge_option_on_an_unchanged_file(cli, tmp_path):
     # The transcriber's comment is a memo once, on the merged segment.
     memos = cli.json("memo", "list")
     assert [m["target"] for m in memos] == ["segment:nuit_03.trs:2"]
+
+
+SPEECH = ["Oui", "mm", "d’accord", "je", "travaille", "la", "nuit", "?", "voilà."]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Enquêtrice", "Léa", "Marc"]),
+                          st.lists(st.sampled_from(SPEECH), min_size=1, max_size=6)),
+                min_size=1, max_size=12))
+def test_property_merged_turns_give_back_every_turn(turns):
+    """Whatever is merged, the text and meta give back each original turn, in order."""
+    from qualcode.corpus.documents import check_segments
+    from qualcode.ingest.base import Parsed
+    from qualcode.ingest.turns import Turn, render_turns
+
+    text, segments = render_turns([Turn(who, [" ".join(words)]) for who, words in turns])
+    merged = merge_backchannels(Parsed(text, segments, "txt"))
+    check_segments(merged.text, merged.segments)
+    restored = []
+    for seg in merged.segments:
+        parts = seg.meta.get("merged_turns") or [
+            {"speaker": seg.speaker, "start": seg.start, "end": seg.end}]
+        restored += [(t["speaker"], t.get("text") or merged.text[t["start"]:t["end"]])
+                     for t in parts]
+    assert restored == [(s.speaker, text[s.start:s.end]) for s in segments]

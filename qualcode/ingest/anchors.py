@@ -7,25 +7,40 @@ normalisation (`segment_text`) then joins lines, strips whitespace and repairs h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-
-@dataclass
 class Marked:
-    """A piece of raw text and its marks: (offset in ``text``, kind, id)."""
+    """A piece of raw text and its marks: (offset in ``text``, kind, id).
 
-    text: str = ""
-    marks: list[tuple[int, str, str]] = field(default_factory=list)
+    Text is gathered in a list and joined when read: a book-length document is built from
+    thousands of pieces, and growing one string would copy it each time.
+    """
+
+    def __init__(self, text: str = "",
+                 marks: list[tuple[int, str, str]] | None = None) -> None:
+        self._parts = [text] if text else []
+        self._len = len(text)
+        self.marks: list[tuple[int, str, str]] = marks if marks is not None else []
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def __len__(self) -> int:
+        return self._len
 
     def add(self, text: str) -> None:
-        self.text += text
+        if text:
+            self._parts.append(text)
+            self._len += len(text)
 
     def mark(self, kind: str, ident: str) -> None:
-        self.marks.append((len(self.text), kind, ident))
+        self.marks.append((self._len, kind, ident))
 
     def extend(self, other: Marked) -> None:
-        base = len(self.text)
-        self.text += other.text
+        base = self._len
+        self.add(other.text)
         self.marks.extend((base + at, kind, ident) for at, kind, ident in other.marks)
 
     def squashed(self) -> Marked:
@@ -34,35 +49,35 @@ class Marked:
         A mark inside a run of whitespace goes to the next word, or, for the end of a range
         (`...-end`), stays after the previous one.
         """
-        out = Marked()
+        chars: list[str] = []
         new_at: list[tuple[int, int]] = []  # (after the previous word, before the next)
         pending_space = False
         for ch in self.text:
             if ch.isspace():
-                pending_space = bool(out.text)
-                new_at.append((len(out.text), len(out.text) + pending_space))
+                pending_space = bool(chars)
+                new_at.append((len(chars), len(chars) + pending_space))
                 continue
             if pending_space:
-                out.text += " "
+                chars.append(" ")
                 pending_space = False
-            new_at.append((len(out.text), len(out.text)))
-            out.text += ch
-        new_at.append((len(out.text), len(out.text)))
-        out.marks = [(min(new_at[at][0 if kind.endswith("-end") else 1], len(out.text)),
-                      kind, ident) for at, kind, ident in self.marks]
-        return out
+            new_at.append((len(chars), len(chars)))
+            chars.append(ch)
+        new_at.append((len(chars), len(chars)))
+        size = len(chars)
+        return Marked("".join(chars), [(min(new_at[at][0 if kind.endswith("-end") else 1], size),
+                                        kind, ident) for at, kind, ident in self.marks])
 
 
 def join_marked(pieces: list[Marked], sep: str) -> Marked:
     """Non-empty pieces joined by ``sep``; marks of empty pieces stay at the join."""
     out = Marked()
     for piece in pieces:
-        if piece.text.strip() and out.text:
-            out.add(sep)
         if piece.text.strip():
+            if len(out):
+                out.add(sep)
             out.extend(piece)
         else:
-            out.marks.extend((len(out.text), kind, ident) for _, kind, ident in piece.marks)
+            out.marks.extend((len(out), kind, ident) for _, kind, ident in piece.marks)
     return out
 
 

@@ -174,7 +174,7 @@ class _DocxReader:
                 para = self.paragraph(child)
                 if mark_deleted is not None and out:
                     # The paragraph mark was deleted: accepted, it joins the next paragraph.
-                    para.text += " "
+                    para.add(" ")
                 out.append(para)
             elif tag == "tbl":
                 out.extend(_table(self.rows(child), self.counts))
@@ -422,7 +422,8 @@ def _plural(n: int, word: str) -> str:
 def _annotations(extra: dict[str, Any], text: str,
                  raw: Marked) -> tuple[list[Annotation], list[str]]:
     """Comments and notes anchored on the stored text, and one note line per thing left out."""
-    where = offset_map(raw.text, text)
+    # Most files have no mark: skip aligning a long text for nothing.
+    where = offset_map(raw.text, text) if raw.marks else []
     starts: dict[str, int] = {}
     ends: dict[str, int] = {}
     points: dict[tuple[str, str], int] = {}
