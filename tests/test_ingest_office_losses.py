@@ -363,3 +363,15 @@ def test_odt_header_and_footer_are_kept_out_of_the_text(tmp_path):
     assert (parsed.meta["headers"], parsed.meta["footers"]) == (
         ["Terrain Nord — carnet 2"], ["Confidentiel"])
     assert parsed.notes == ["1 header and 1 footer not in the text (kept in the document's meta)"]
+
+
+def test_a_timetable_in_fieldnotes_is_not_a_transcript(tmp_path):
+    def row(*cells: str) -> str:
+        return "<w:tr>" + "".join(f"<w:tc>{p(r(c))}</w:tc>" for c in cells) + "</w:tr>"
+
+    body = ("<w:tbl>" + row("08:00", "Accueil", "Ouverture des portes, douze personnes.")
+            + row("08:30", "Guichet", "Premiers rendez-vous.") + "</w:tbl>")
+    parsed = read_path(make_docx(tmp_path / "journee.docx", body))
+    assert parsed.text == ("08:00 Accueil Ouverture des portes, douze personnes.\n\n"
+                           "08:30 Guichet Premiers rendez-vous.")
+    assert not parsed.has_turns and parsed.notes == []

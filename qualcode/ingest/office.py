@@ -45,13 +45,17 @@ def _is_time_row(cells: list[Marked]) -> bool:
             and 0 < len(texts[1]) <= MAX_SPEAKER_CELL and not texts[1].endswith(":"))
 
 
-def _row(cells: list[Marked]) -> Marked:
+def _cells(row: list[Marked]) -> list[Marked]:
+    """A row's cells, whitespace squashed, empty ones and merged repeats dropped."""
+    cells = [c.squashed() for c in row]
+    return [c for i, c in enumerate(cells)
+            if c.text and (i == 0 or c.text != cells[i - 1].text)]
+
+
+def _row(cells: list[Marked], timed: bool) -> Marked:
     """One table row as one paragraph, its cells' marks kept."""
-    cells = [c.squashed() for c in cells]
-    cells = [c for i, c in enumerate(cells)
-             if c.text and (i == 0 or c.text != cells[i - 1].text)]
     out = Marked()
-    if _is_time_row(cells):
+    if timed and _is_time_row(cells):
         time = _TIME_CELL.fullmatch(cells[0].text).group(1)  # type: ignore[union-attr]
         out.add(f"[{time}] ")
         out.extend(cells[1])
@@ -67,14 +71,24 @@ def _row(cells: list[Marked]) -> Marked:
 
 
 def _table(rows: list[list[Marked]], counts: Counter[str]) -> list[Marked]:
-    """Rows as paragraphs; the header row of a `time | speaker | text` table is left out."""
-    squashed = [[c.squashed() for c in row] for row in rows]
-    timed = sum(_is_time_row([c for c in row if c.text]) for row in squashed[1:])
-    if rows and timed and timed * 2 >= len(rows) - 1 and not _is_time_row(
-            [c for c in squashed[0] if c.text]):
-        rows = rows[1:]
+    """Rows as paragraphs.
+
+    A table is a `time | speaker | text` transcript when at least half its rows (a header row
+    aside) are such rows and a speaker comes back or is an interviewer label: a timetable of
+    fieldnotes (`08:00 | Accueil | Ouverture des portes`) names a new activity on each row.
+    The header row above a transcript's rows is left out.
+    """
+    from ..textutil import norm_name
+    from .turns import interviewer_keys
+
+    cells = [_cells(row) for row in rows]
+    speakers = Counter(norm_name(row[1].text) for row in cells if _is_time_row(row))
+    timed = (bool(speakers) and sum(speakers.values()) * 2 >= len(cells) - 1
+             and (max(speakers.values()) >= 2 or bool(set(speakers) & interviewer_keys())))
+    if timed and not _is_time_row(cells[0]):
+        cells = cells[1:]
         counts["table header"] += 1
-    return [_row(row) for row in rows]
+    return [_row(row, timed) for row in cells]
 
 
 def _check_zip(data: bytes, what: str, kind: str) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput
-from .anchors import Marked
+from .anchors import Marked, offset_map
 from .base import Annotation, Parsed
 from .turns import Turn, render_turns
 
@@ -233,8 +233,10 @@ def _read_root(root: Any, fmt: str, used: str, interviewers: tuple[str, ...]) ->
     text, segments = render_turns(turns, interviewers)
     annotations: list[Annotation] = []
     for seg, voice, meta in zip(segments, voices_kept, metas, strict=True):
-        # render_turns writes the voice's squashed text as the segment's words, unchanged.
-        assert text[seg.start:seg.end] == voice.text
+        words = text[seg.start:seg.end]
+        if words != voice.text:  # normalisation changed the words (a stray BOM): realign
+            where = offset_map(voice.text, words)
+            voice = Marked(words, [(where[at], kind, ident) for at, kind, ident in voice.marks])
         syncs = [[seg.start + at, reading.syncs[int(i)]] for at, kind, i in voice.marks
                  if kind == "sync"]
         if len(syncs) > 1:
