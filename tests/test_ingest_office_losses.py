@@ -375,3 +375,46 @@ def test_a_timetable_in_fieldnotes_is_not_a_transcript(tmp_path):
     assert parsed.text == ("08:00 Accueil Ouverture des portes, douze personnes.\n\n"
                            "08:30 Guichet Premiers rendez-vous.")
     assert not parsed.has_turns and parsed.notes == []
+
+
+def test_odt_deleted_text_of_tracked_changes_is_left_out(tmp_path):
+    from odf.dc import Creator, Date
+    from odf.office import ChangeInfo
+    from odf.opendocument import OpenDocumentText
+    from odf.text import (
+        Change,
+        ChangedRegion,
+        ChangeEnd,
+        ChangeStart,
+        Deletion,
+        Insertion,
+        P,
+        TrackedChanges,
+    )
+
+    document = OpenDocumentText()
+    changes = TrackedChanges()
+    for ident, kind, old in (("ct1", Deletion, "trois"), ("ct2", Insertion, None)):
+        region = ChangedRegion(check_grammar=False)
+        region.setAttrNS("http://www.w3.org/XML/1998/namespace", "id", ident)
+        change = kind()
+        info = ChangeInfo()
+        info.addElement(Creator(text="Lucie"))
+        info.addElement(Date(text="2026-04-02T10:00:00"))
+        change.addElement(info)
+        if old:
+            change.addElement(P(text=old))
+        region.addElement(change)
+        changes.addElement(region)
+    document.text.addElement(changes)
+    para = P(text="Nous étions ")
+    para.addElement(Change(changeid="ct1"))
+    para.addElement(ChangeStart(changeid="ct2"))
+    para.addText("quatre")
+    para.addElement(ChangeEnd(changeid="ct2"))
+    para.addText(" dans l’équipe de nuit.")
+    document.text.addElement(para)
+    document.save(str(tmp_path / "equipe.odt"))
+    parsed = read_path(tmp_path / "equipe.odt")
+    assert parsed.text == "Nous étions quatre dans l’équipe de nuit."
+    assert parsed.notes == ["tracked changes accepted: 1 insertion kept, 1 deletion left out"]
