@@ -41,6 +41,11 @@ def ingest(
         "--id-column", metavar="COL",
         help="With --text-column: the column naming each respondent (default: the file name "
         "and row number).")] = None,
+    merge_backchannels: Annotated[bool, typer.Option(
+        "--merge-backchannels",
+        help="Join a turn cut by a backchannel of three words or fewer from another speaker "
+        "(`mm`, `oui d'accord`) into one segment; the backchannel and the original turns are "
+        "kept in the document's meta.")] = False,
     coder: CoderOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -70,7 +75,7 @@ def ingest(
         results = ingest_paths(
             db, paths, kind=kind, agents=agent or (), interviewers=interviewer or (),
             replace=replace, encoding=encoding, coder=coder, progress=progress, batch=batch,
-            columns=columns)
+            columns=columns, merge_backchannels=merge_backchannels)
     if json_:
         print_json([r.as_json() for r in results])
     _report(results, json_=json_)  # errors and warnings on stderr in both modes
@@ -101,6 +106,8 @@ def _report(results: list, json_: bool = False) -> None:  # list[IngestResult]
             line += f", {r.moved_codings} codings moved"
         if not json_:
             sys.stdout.write(line + "\n")
+        for note in r.notes:
+            out.print(f"note: {r.document}: {note}", markup=False, soft_wrap=True)
         if r.linked:
             out.print(f"{r.document} is unchanged; now also linked to {', '.join(r.linked)}",
                       markup=False, soft_wrap=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -26,6 +26,9 @@ class SegmentIn:
     is_interviewer: bool = False
     time_start: float | None = None
     time_end: float | None = None
+    # Facts about this segment a reader knows (a Transcriber topic, an overlap, the turns a
+    # merge joined); ingest keeps them in the document's meta under ``segments``.
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def check_segments(text: str, segments: list[SegmentIn]) -> None:

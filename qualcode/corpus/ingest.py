@@ -58,6 +58,8 @@ class IngestResult:
     # Options given for an unchanged file that would change it, not applied without --replace.
     not_applied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from the reader: what it left out
+    # What the reader kept outside the text or left out, one line each.
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"document": self.document, "status": self.status,
@@ -66,6 +68,8 @@ class IngestResult:
             out["error"] = self.error
         if self.warnings:
             out["warnings"] = self.warnings
+        if self.notes:
+            out["notes"] = self.notes
         return out
 
 
@@ -127,11 +131,14 @@ def ingest_paths(
     progress: Progress | None = None,
     batch: Batch | None = None,
     columns: Columns | None = None,
+    merge_backchannels: bool = False,
 ) -> list[IngestResult]:
     """Ingest files and folders, each file in its own transaction; never raises per file.
 
     ``columns`` (the answer column, optionally the id column) make `.csv` files survey
     answers: one segment per respondent, respondents as agents (see `ingest.answers`).
+    ``merge_backchannels`` joins a turn cut by another speaker's backchannel (see
+    ``qualcode.ingest.backchannels``).
     """
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
@@ -148,7 +155,8 @@ def ingest_paths(
     known = {name: row[0] for name, row in stored.items()}
     total = len(batch.files)
     options = {"kind": kind, "agents": tuple(agents), "replace": replace, "coder": coder}
-    reading = _Reading(encoding, tuple(interviewers), tuple(agents), columns)
+    reading = _Reading(encoding, tuple(interviewers), tuple(agents), columns,
+                       merge_backchannels)
     for i, (path, name, prepared) in enumerate(_prepared(batch.files, known, reading), 1):
         if prepared.error is None and name in stored and prepared.same_bytes:
             results.append(_same_bytes(db, path, name, prepared, reading, options))
@@ -167,13 +175,16 @@ class _Reading:
     interviewers: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()  # speaker names a label may hold alone on its line
     columns: Columns | None = None  # the answer and id columns of survey CSVs
+    merge_backchannels: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.encoding or self.interviewers or self.agents or self.columns)
+        return bool(self.encoding or self.interviewers or self.agents or self.columns
+                    or self.merge_backchannels)
 
     def reads(self, path: Path) -> bool:
         """Whether these options may read ``path`` otherwise (columns only touch `.csv`)."""
-        return bool(self.encoding or self.interviewers or self.agents) or (
+        return bool(self.encoding or self.interviewers or self.agents
+                    or self.merge_backchannels) or (
             self.columns is not None and path.suffix.lower() == ".csv")
 
 
@@ -201,6 +212,10 @@ def _prepare(path: Path, name: str, known: dict[str, str], reading: _Reading) ->
         parsed = parse_bytes(data, path, encoding=reading.encoding,
                              interviewers=reading.interviewers, names=reading.agents,
                              columns=reading.columns)
+        if reading.merge_backchannels:
+            from ..ingest.backchannels import merge_backchannels
+
+            parsed = merge_backchannels(parsed)
         return _Prepared(content_hash, parsed, same_bytes=same)
     except Exception as exc:  # handed to the writer, which reports it for this file only
         return _Prepared(error=exc)
@@ -320,6 +335,8 @@ def _same_bytes(db: Database, path: Path, name: str, prepared: _Prepared, readin
                                        for label in reading.interviewers]
                 if reading.columns is not None and path.suffix.lower() == ".csv":
                     result.not_applied.append(f"--text-column {reading.columns.text}")
+                if reading.merge_backchannels:
+                    result.not_applied.append("--merge-backchannels")
                 if agents and not reading.encoding and not reading.interviewers:
                     result.not_applied.append("--agent as a speaker label")
         if agents:  # --agent forgotten the first time: link now, the text stays as it is
@@ -419,10 +436,12 @@ def store(
     else:
         doc = existing
         doc_kind = kind or _replace_kind(session, doc, parsed)
+        drop_file_memos(session, doc)
         moved = replace_document(session, doc, parsed, kind=doc_kind,
                                  content_hash=content_hash, source_path=source_path,
                                  agents=doc_agents, coder=coder)
         status = "replaced"
+    store_annotations(session, doc, parsed, coder=coder)
     unknown = sorted(set(session.scalars(
         select(Segment.speaker).where(Segment.document_id == doc.id,
                                       Segment.speaker.is_not(None),
@@ -431,7 +450,87 @@ def store(
     return IngestResult(name, source_path, status, len(parsed.segments), parsed.words,
                         parsed.encoding, doc_kind, unknown_speakers=unknown,
                         duplicates=parsed.duplicates(), moved_codings=moved,
-                        warnings=list(parsed.warnings))
+                        warnings=list(parsed.warnings), notes=list(parsed.notes))
+
+
+def store_annotations(session: Session, doc: Document, parsed: Parsed,
+                      coder: str | None = None) -> None:
+    """Keep what a reader found beside the speech: segment facts and annotations.
+
+    Both go in the document's meta (``segments``: segment number -> facts; ``annotations``:
+    kind, span, text, segment number), so an export finds every span again. Comments and notes
+    also become memos on their segment, titled with their label and the words they are on;
+    events and backchannels, dozens per hour, stay in the meta only.
+    """
+    from ..ingest.base import MEMO_KINDS
+    from ..models import Memo, utcnow
+    from .coders import get_or_create_coder
+
+    seg_meta = {str(n): seg.meta for n, seg in enumerate(parsed.segments, 1) if seg.meta}
+    if not seg_meta and not parsed.annotations:
+        return
+    meta = dict(doc.meta or {})
+    if seg_meta:
+        meta[SEGMENTS_META] = seg_meta
+    if parsed.annotations:
+        rows = session.execute(select(Segment.id, Segment.n, Segment.start, Segment.end)
+                               .where(Segment.document_id == doc.id)
+                               .order_by(Segment.start)).all()
+        starts = [row.start for row in rows]
+        coder_id = None
+        kept = []
+        for ann in parsed.annotations:
+            row = _annotated_segment(rows, starts, ann.start)
+            entry = {**ann.as_meta(), "segment": row.n if row is not None else None}
+            if ann.kind in MEMO_KINDS and row is not None:
+                if coder_id is None:
+                    coder_id = get_or_create_coder(session, coder).id
+                now = utcnow()
+                memo = Memo(target_type="segment", target_id=row.id,
+                            title=_memo_title(ann.label or ann.kind, doc.text[ann.start:ann.end]),
+                            text=ann.text, coder_id=coder_id, created_at=now, updated_at=now)
+                session.add(memo)
+                entry["memo"] = memo.guid
+            kept.append(entry)
+        meta[ANNOTATIONS_META] = kept
+    doc.meta = meta
+    session.add(doc)
+    session.flush()
+
+
+SEGMENTS_META = "segments"
+ANNOTATIONS_META = "annotations"
+MEMO_QUOTE_CHARS = 60
+
+
+def _memo_title(label: str, quoted: str) -> str:
+    quoted = " ".join(quoted.split())
+    if not quoted:
+        return label
+    if len(quoted) > MEMO_QUOTE_CHARS:
+        quoted = quoted[:MEMO_QUOTE_CHARS - 1].rstrip() + "…"
+    return f"{label} on « {quoted} »"
+
+
+def _annotated_segment(rows: list[Any], starts: list[int], pos: int) -> Any:
+    """The segment holding ``pos`` (its end included), else the next one, else the last."""
+    if not rows:
+        return None
+    i = bisect.bisect_right(starts, pos) - 1
+    if i >= 0 and rows[i].start <= pos <= rows[i].end:
+        return rows[i]
+    return rows[i + 1] if i + 1 < len(rows) else rows[-1]
+
+
+def drop_file_memos(session: Session, doc: Document) -> None:
+    """Remove the memos an earlier ingest made from the file's comments and notes: the new
+    version's own are made again (memos written in qualcode are left alone)."""
+    from ..models import Memo
+
+    guids = [a["memo"] for a in (doc.meta or {}).get(ANNOTATIONS_META) or []
+             if isinstance(a, dict) and a.get("memo")]
+    if guids:
+        session.execute(delete(Memo).where(Memo.guid.in_(guids)))
 
 
 CONTEXT = 40  # characters around a coded passage that tell repeated passages apart

@@ -12,9 +12,45 @@ from ..textutil import count_words
 DUPLICATE_MIN_WORDS = 8
 
 
+# Annotation kinds that become memos on their segment; the others (Transcriber events,
+# backchannels) are many per hour and stay in the document's meta, anchored, without a memo.
+MEMO_KINDS = frozenset({"comment", "footnote", "endnote"})
+
+
+@dataclass
+class Annotation:
+    """Words about the text that are not its speech: a comment, a note, an event.
+
+    ``start``/``end`` are offsets in the stored text (``start == end`` for a point, e.g. a
+    footnote mark); ``label`` names it in one line (`comment by Claire`, `footnote 2`).
+    """
+
+    kind: str  # comment | footnote | endnote | event | backchannel
+    start: int
+    end: int
+    text: str
+    label: str = ""
+    author: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_meta(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "start": self.start, "end": self.end,
+                               "text": self.text}
+        if self.label:
+            out["label"] = self.label
+        if self.author:
+            out["author"] = self.author
+        out.update(self.extra)
+        return out
+
+
 @dataclass
 class Parsed:
-    """A file read and segmented: ``text[seg.start:seg.end]`` is each segment's text."""
+    """A file read and segmented: ``text[seg.start:seg.end]`` is each segment's text.
+
+    ``annotations`` are anchored on the stored text; ``notes`` say, one line each, what the
+    reader kept outside the text or left out (`2 comments kept as memos`).
+    """
 
     text: str
     segments: list[SegmentIn]
@@ -25,6 +61,8 @@ class Parsed:
     warnings: list[str] = field(default_factory=list)
     # Agents (name -> attributes) the file itself describes: survey respondents of a CSV.
     agents: dict[str, dict[str, str]] = field(default_factory=dict)
+    annotations: list[Annotation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def has_turns(self) -> bool:

@@ -4,7 +4,8 @@ Each cue keeps its timestamps. The speaker of a cue is its voice tag (`<v Claire
 `Claire : words` label at the start of its text; consecutive cues of the same speaker merge
 into one turn (first start, last end). A cue without speaker continues the current turn;
 cues without any speaker form paragraphs that close at a sentence end once long enough, or at
-a pause.
+a pause. A dash-dialogue cue (`- Claire : Oui.` / `- Marc : Non.`, or both in one line) gives
+one turn per dash; a dash without a label opens a turn of an unnamed speaker.
 """
 
 from __future__ import annotations
@@ -62,10 +63,48 @@ def parse_cues(text: str, what: str) -> list[tuple[float, float, str | None, lis
     return cues
 
 
+_DASH = re.compile(r"[-‐–—]\s+")
+_INLINE_DASH = re.compile(r"\s[-‐–—]\s+")
+
+
+def split_dialogue(lines: list[str], keys: frozenset[str]) -> list[list[str]] | None:
+    """The speakers' parts of a dash-dialogue cue (`- Claire : Oui.` / `- Marc : Non.`, on
+    lines or in one line), dashes removed; None when the cue is not a dialogue.
+
+    A dash inside a line opens a part only before a speaker label (`- B : ...`), since a
+    spaced dash is also a pause in the speech.
+    """
+    if not lines or _DASH.match(lines[0]) is None:
+        return None
+    parts: list[list[str]] = []
+    for line in lines:
+        m = _DASH.match(line)
+        if m is None and parts:
+            parts[-1].append(line)
+            continue
+        rest = line[m.end():] if m is not None else line
+        pieces, at = [], 0
+        for inner in _INLINE_DASH.finditer(rest):
+            label = match_label(rest[inner.end():], keys)
+            if label is not None and label.time is None:
+                pieces.append(rest[at:inner.start()])
+                at = inner.end()
+        pieces.append(rest[at:])
+        parts.extend([piece.strip()] for piece in pieces if piece.strip())
+    return parts
+
+
 def cues_to_turns(cues, interviewers: tuple[str, ...]) -> list[Turn]:  # noqa: ANN001
     keys = interviewer_keys(interviewers)
-    turns: list[Turn] = []
+    units: list[tuple[float, float, str | None, list[str], bool]] = []
     for start, end, voice, lines in cues:
+        dialogue = split_dialogue(lines, keys) if voice is None else None
+        if dialogue is None:
+            units.append((start, end, voice, lines, False))
+        else:
+            units.extend((start, end, None, part, True) for part in dialogue)
+    turns: list[Turn] = []
+    for start, end, voice, lines, dash in units:
         if not lines:
             continue
         speaker = voice
@@ -75,7 +114,9 @@ def cues_to_turns(cues, interviewers: tuple[str, ...]) -> list[Turn]:  # noqa: A
                 speaker = label.speaker
                 lines = [lines[0][label.length:].strip(), *lines[1:]]
         current = turns[-1] if turns else None
-        if current is not None and speaker is None and current.speaker is not None:
+        if dash and speaker is None:
+            same = False  # a dash opens another speaker's words, name unknown
+        elif current is not None and speaker is None and current.speaker is not None:
             same = True
         elif current is not None and speaker is not None and current.speaker is not None:
             same = norm_name(speaker) == norm_name(current.speaker)
