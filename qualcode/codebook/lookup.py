@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -11,12 +10,7 @@ from sqlmodel import Session
 from ..errors import UNKNOWN_CODE_HINT, NotFound
 from ..models import Code
 from ..textutil import did_you_mean, norm_name
-
-
-def code_key(name: str) -> str:
-    """Key for case-insensitive matching of code names (accents still count; ’ is ')."""
-    name = unicodedata.normalize("NFC", name).replace("\u2019", "'")
-    return " ".join(name.casefold().split())
+from .names import code_key
 
 
 def get_code(session: Session, name: str) -> Code:

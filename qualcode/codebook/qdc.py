@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .lookup import code_key
 from .model import REFI_FIELDS, Codebook, CodeSetSpec, CodeSpec
-from .names import check_depth, clean_name, normalise_guid, parse_colour
+from .names import check_depth, clean_name, code_key, normalise_guid, parse_colour
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
