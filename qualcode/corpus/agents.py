@@ -17,6 +17,7 @@ from sqlmodel import Session
 from ..csvfile import read_csv_rows
 from ..errors import InvalidInput, NotFound
 from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
+from ..results import AgentsImported
 from ..textutil import clean_person_name, did_you_mean, norm_name
 
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
@@ -93,7 +94,7 @@ def read_agents_csv(path: Path) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def import_agents(session: Session, path: Path) -> dict[str, Any]:
+def import_agents(session: Session, path: Path) -> AgentsImported:
     """Upsert every agent of the CSV, then link transcript speakers to them."""
     rows = read_agents_csv(path)
     existing = set(session.scalars(select(Agent.norm_name)))

@@ -29,6 +29,7 @@ from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
 from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
+from ..results import IngestedFile
 from ..textutil import norm_name, readable_path, sha256_bytes, sha256_text
 from .documents import KINDS, add_document, insert_segments
 
@@ -57,8 +58,8 @@ class IngestResult:
     # Options given for an unchanged file that would change it, not applied without --replace.
     not_applied: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"document": self.document, "status": self.status,
+    def as_json(self) -> IngestedFile:
+        out: IngestedFile = {"document": self.document, "status": self.status,
                                "segments": self.segments, "encoding": self.encoding}
         if self.error is not None:
             out["error"] = self.error
