@@ -281,9 +281,9 @@ def _render_diff(diff: CodebookDiff, out: Any, old_label: str, new_label: str) -
     for name in diff.removed:
         out.print(f"  [red]- removed[/] {escape(name)}")
     for item in diff.renamed:
-        out.print(f"  [yellow]~ renamed[/] {escape(item['old'])} → {escape(item['new'])}")
+        out.print(f"  [yellow]~ renamed[/] {escape(str(item['old']))} → {escape(str(item['new']))}")
     for item in diff.moved:
-        out.print(f"  [cyan]↳ moved[/]   {escape(item['code'])}: "
+        out.print(f"  [cyan]↳ moved[/]   {escape(str(item['code']))}: "
                   f"{escape(item['old_parent'] or '(top)')} → "
                   f"{escape(item['new_parent'] or '(top)')}")
     for item in diff.changed:

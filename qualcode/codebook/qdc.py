@@ -206,9 +206,10 @@ def codes_to_element(book: Codebook, namespace: str = CODEBOOK_NS) -> ET.Element
                 ET.SubElement(el, f"{{{namespace}}}Description").text = xml_text(
                     code_set.description)
             for member in code_set.members:
-                guid = guid_of.get(normalise_guid(member) or "") or guid_of.get(code_key(member))
-                if guid:
-                    ET.SubElement(el, f"{{{namespace}}}MemberCode", {"guid": guid})
+                member_guid = (guid_of.get(normalise_guid(member) or "")
+                               or guid_of.get(code_key(member)))
+                if member_guid:
+                    ET.SubElement(el, f"{{{namespace}}}MemberCode", {"guid": member_guid})
     return root
 
 
