@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import InvalidInput
 from .ingest.encoding import decode_bytes
+from .textutil import did_you_mean, norm_name
 
 # `--excel`: what a French Excel opens by double-click, accents and columns right: UTF-8 with
 # a byte-order mark, `;` between cells (the comma is the decimal separator there).
@@ -68,3 +69,15 @@ def _check_quotes(path: Path | str, text: str, rows: list[tuple[int, list[str]]]
             raise InvalidInput(f"{path} has an unclosed quote (\") at line {previous_end + 1}",
                                "close the quote or remove it, then import again")
         previous_end = end
+
+
+def find_column(header: list[str], given: str, what: str, option: str) -> int:
+    """Index of column ``given`` (exact, else case- and accent-insensitive); an unknown column
+    is one error naming the closest columns."""
+    if given in header:
+        return header.index(given)
+    folded = [norm_name(h) for h in header]
+    if norm_name(given) in folded:
+        return folded.index(norm_name(given))
+    raise InvalidInput(f"{what} has no column {given!r} ({option})",
+                       did_you_mean(given, header, f"columns: {', '.join(header)}"))

@@ -19,7 +19,7 @@ import contextlib
 import errno
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -460,11 +460,19 @@ def _refuse_unless_corpus(url: str, tables: set[str], revision: str | None,
             "path")
 
 
-def open_db(db: str | None = None, *, create: bool = True) -> Database:
+# The step run before an existing corpus is upgraded (a backup). It is injected because
+# backing up needs maintenance.py, which builds on this module.
+BeforeUpgrade = Callable[["Database", str], object]
+
+
+def open_db(db: str | None = None, *, create: bool = True,
+            before_upgrade: BeforeUpgrade | None = None) -> Database:
     """Open the corpus at ``db`` (path or URL), creating or upgrading its schema as needed.
 
     With ``create=False`` a missing SQLite file is an error instead of a new empty corpus, so
     a mistyped ``--db`` on a read-only command does not silently report an empty corpus.
+    ``before_upgrade(database, old_revision)`` runs before the schema of an existing corpus
+    is upgraded: the CLI and :func:`qualcode.open_db` pass a backup there.
     """
     url = resolve_url(db)
     path = sqlite_path(url)
@@ -509,10 +517,8 @@ def open_db(db: str | None = None, *, create: bool = True) -> Database:
             "the file was changed by another tool or is damaged: restore a backup, e.g. from "
             "the .backups folder next to it",
         )
-    if revision is not None:
-        # An existing corpus from an older qualcode: keep a copy before changing its schema.
-        from .maintenance import auto_backup
-
-        auto_backup(database, f"before-upgrade-from-{revision}")
+    if revision is not None and before_upgrade is not None:
+        # An existing corpus from an older qualcode: the caller keeps a copy first.
+        before_upgrade(database, revision)
     upgrade(database)
     return database

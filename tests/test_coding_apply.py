@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_coding_support import build_corpus, codings, count_codings, seg_span
+from support.coding import build_corpus, codings, count_codings, seg_span
 
 DOC = "entretien_01.txt"
 

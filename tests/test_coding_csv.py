@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from test_coding_support import build_corpus, codings, count_codings, seg_span
+from support.coding import build_corpus, codings, count_codings, seg_span
 
 DOC = "entretien_01.txt"
 
@@ -154,7 +154,7 @@ def test_export_round_trip_and_spans(cli, db, corpus, tmp_path):
 
 
 def test_export_neutralises_formula_cells(cli, db, make_doc, tmp_path):
-    from test_coding_support import add_codes
+    from support.coding import add_codes
 
     make_doc("=HYPERLINK(x).txt", [("Anne", "Bonjour à tous.")])
     add_codes(db, [("-moins", None, None, True), ("@at", None, None, True)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from test_coding_support import build_corpus, codings, count_codings, seg_span
+from support.coding import build_corpus, codings, count_codings, seg_span
 
 from qualcode.models import Code, Coder, Memo, Segment, Suggestion
 

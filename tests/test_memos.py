@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_coding_support import build_corpus
+from support.coding import build_corpus
 
 E = "entretien_01.txt"
 

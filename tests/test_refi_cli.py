@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_refi_support import FIXTURES, assert_valid, read_qde
+from support.refi import FIXTURES, assert_valid, read_qde
 
 QUALCODER = FIXTURES / "qualcoder_cases_variables.qdpx"
 

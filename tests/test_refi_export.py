@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_refi_support import assert_valid, read_qde
+from support.refi import assert_valid, read_qde
 
 from qualcode.corpus.agents import upsert_agent
 from qualcode.db import Database, open_db

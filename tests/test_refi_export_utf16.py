@@ -12,7 +12,7 @@ from conftest import Cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from test_refi_support import FIXTURES, assert_valid, coded_texts
+from support.refi import FIXTURES, assert_valid, coded_texts
 
 from qualcode.audit import audited
 from qualcode.codebook.model import Codebook, CodeSpec

@@ -14,7 +14,7 @@ from pathlib import Path
 import make_refi_fixtures as gen
 import pytest
 from sqlalchemy import func, select
-from test_refi_support import FIXTURES, XSD, assert_valid, coded_texts, snapshot
+from support.refi import FIXTURES, XSD, assert_valid, coded_texts, snapshot
 
 from qualcode.codebook.model import Codebook, CodeSpec
 from qualcode.codebook.qdc import read_qdc, read_qdc_bytes, write_qdc

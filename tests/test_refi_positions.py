@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_refi_support import coded_texts
+from support.refi import coded_texts
 
 from qualcode.db import Database
 from qualcode.refi import positions

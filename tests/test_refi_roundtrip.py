@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_refi_support import assert_valid, coded_texts, read_qde, snapshot
+from support.refi import assert_valid, coded_texts, read_qde, snapshot
 
 from qualcode.audit import audited
 from qualcode.codebook.model import Codebook, CodeSetSpec, CodeSpec

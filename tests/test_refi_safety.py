@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_refi_support import FIXTURES, snapshot
+from support.refi import FIXTURES, snapshot
 
 from qualcode import zipguard
 from qualcode.db import Database

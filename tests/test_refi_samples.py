@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from test_refi_support import SAMPLES, coded_texts
+from support.refi import SAMPLES, coded_texts
 
 from qualcode.corpus.agents import list_agents
 from qualcode.db import Database
@@ -147,7 +147,7 @@ def test_nvivo_mac_and_atlas_projects(db: Database) -> None:
 
 
 def test_samples_reexport_valid(db: Database, tmp_path: Path) -> None:
-    from test_refi_support import assert_valid
+    from support.refi import assert_valid
 
     for path in (QUALCODER, QC, NVIVO_MAC, ATLAS):
         _import(db, path)

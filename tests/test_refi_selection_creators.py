@@ -9,7 +9,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as DET
 import pytest
-from test_refi_support import FIXTURES, assert_valid, coded_texts
+from support.refi import FIXTURES, assert_valid, coded_texts
 
 from qualcode.db import Database, open_db
 from qualcode.refi.exporter import export_qdpx

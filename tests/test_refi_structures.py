@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_refi_support import assert_valid, coded_texts, snapshot
+from support.refi import assert_valid, coded_texts, snapshot
 
 from qualcode.db import Database, open_db
 from qualcode.models import Agent, AgentAttribute, Document, Memo, Segment

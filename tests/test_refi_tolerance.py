@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from sqlalchemy import select
-from test_refi_support import coded_texts
+from support.refi import coded_texts
 
 from qualcode.db import Database
 from qualcode.models import Coder, Document, Memo

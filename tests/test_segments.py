@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from test_coding_support import build_corpus, seg_span
+from support.coding import build_corpus, seg_span
 
 E = "entretien_01.txt"
 N = "notes_01.txt"
@@ -275,7 +275,7 @@ def test_csv_excerpts_neutralise_formulas(cli, db, make_doc):
 def test_find_segments_query_count_is_constant(db, make_doc):
     """The same handful of queries whatever the number of segments and codings."""
     from sqlalchemy import event
-    from test_coding_support import add_codes
+    from support.coding import add_codes
 
     from qualcode.coding.retrieve import find_segments
     from qualcode.coding.service import add_coding
@@ -324,7 +324,7 @@ def test_overlap_matches_brute_force(db, make_doc):
     a code exactly when a coding of it overlaps the segment's span."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-    from test_coding_support import add_codes
+    from support.coding import add_codes
 
     from qualcode.coding.retrieve import find_segments
     from qualcode.models import Coder, Coding

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_coding_support import build_corpus, codings
+from support.coding import build_corpus, codings
 
 from qualcode.models import Code
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from ..corpus.agents import resolve_attribute_key
 from ..errors import InvalidInput
+from ..results import Cooccurrence
 from . import units as U
 from .agreement import (
     BOOTSTRAP_SEED,
@@ -68,7 +69,7 @@ class CooccurrenceResult:
     base: dict[str, Any]
     tables: list[CoTable]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> Cooccurrence:
         def cell(v: Any) -> Any:
             return int(v) if self.measure == "count" else float(v)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from .common import (
     print_json,
     session,
 )
+
+if TYPE_CHECKING:
+    from ..codebook.diff import CodebookDiff
 
 app = typer.Typer(help="The codebook: import, export, show, edit, compare.",
                   no_args_is_help=True)
@@ -251,7 +254,7 @@ def diff(
 
     Example: qualcode codebook diff guichet
     """
-    from ..codebook.diff import diff_codebooks, render_diff
+    from ..codebook.diff import diff_codebooks
     from ..codebook.service import load_codebook, read_codebook_file
 
     before = read_codebook_file(_codebook_file(old))
@@ -264,7 +267,38 @@ def diff(
     if json_:
         print_json(result.as_dict())
         return
-    render_diff(result, console(), str(old), str(new) if new else "database")
+    _render_diff(result, console(), str(old), str(new) if new else "database")
+
+
+def _render_diff(diff: CodebookDiff, out: Any, old_label: str, new_label: str) -> None:
+    """A readable list for the terminal (``out`` is a rich Console)."""
+    out.print(f"[bold]Codebook changes[/] from {escape(old_label)} to {escape(new_label)}")
+    if diff.empty:
+        out.print("  no differences")
+        return
+    for name in diff.added:
+        out.print(f"  [green]+ added[/]   {escape(name)}")
+    for name in diff.removed:
+        out.print(f"  [red]- removed[/] {escape(name)}")
+    for item in diff.renamed:
+        out.print(f"  [yellow]~ renamed[/] {escape(str(item['old']))} → {escape(str(item['new']))}")
+    for item in diff.moved:
+        out.print(f"  [cyan]↳ moved[/]   {escape(str(item['code']))}: "
+                  f"{escape(item['old_parent'] or '(top)')} → "
+                  f"{escape(item['new_parent'] or '(top)')}")
+    for item in diff.changed:
+        out.print(f"  [magenta]* changed[/] {escape(item['code'])} {item['field']}:")
+        out.print(f"      [red]- {escape(_show_value(item['old']))}[/]")
+        out.print(f"      [green]+ {escape(_show_value(item['new']))}[/]")
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(value) if value else "(none)"
+    if value is None or value == "":
+        return "(empty)"
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 @app.command("bundled")

@@ -39,7 +39,7 @@ CoderOpt = Annotated[
 
 
 def database(create: bool = True) -> Database:
-    from ..db import open_db
+    from ..api import open_db
 
     return open_db(STATE.db, create=create)
 

@@ -22,10 +22,12 @@ def copy(
 
     Example: qualcode --db these.db copy --to postgresql+psycopg://anne@labo.example.org/these
     """
+    from ..api import open_db
     from ..db import display_url, resolve_url
     from ..transfer import copy_corpus
 
     source = from_ or STATE.db
+    open_db(source, create=False)  # an older corpus is backed up, then upgraded, before copying
     report = copy_corpus(resolve_url(source), resolve_url(to))
     src, dst = display_url(resolve_url(source)), display_url(resolve_url(to))
     total = sum(t.rows for t in report)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lookup import code_key
 from .model import Codebook, CodeSpec
+from .names import code_key
 
 _COMPARED = ("description", "inclusion", "exclusion", "examples", "keywords", "colour",
              "is_codable")
@@ -84,36 +84,3 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
                                        "old": before, "new": after})
     result.added = [c.name for c, _ in new_codes if id(c) not in taken]
     return result
-
-
-def render_diff(diff: CodebookDiff, out: Any, old_label: str, new_label: str) -> None:
-    """A readable list for the terminal (``out`` is a rich Console)."""
-    from rich.markup import escape
-
-    out.print(f"[bold]Codebook changes[/] from {escape(old_label)} to {escape(new_label)}")
-    if diff.empty:
-        out.print("  no differences")
-        return
-    for name in diff.added:
-        out.print(f"  [green]+ added[/]   {escape(name)}")
-    for name in diff.removed:
-        out.print(f"  [red]- removed[/] {escape(name)}")
-    for item in diff.renamed:
-        out.print(f"  [yellow]~ renamed[/] {escape(item['old'])} → {escape(item['new'])}")
-    for item in diff.moved:
-        out.print(f"  [cyan]↳ moved[/]   {escape(item['code'])}: "
-                  f"{escape(item['old_parent'] or '(top)')} → "
-                  f"{escape(item['new_parent'] or '(top)')}")
-    for item in diff.changed:
-        out.print(f"  [magenta]* changed[/] {escape(item['code'])} {item['field']}:")
-        out.print(f"      [red]- {escape(_show(item['old']))}[/]")
-        out.print(f"      [green]+ {escape(_show(item['new']))}[/]")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(value) if value else "(none)"
-    if value is None or value == "":
-        return "(empty)"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 200 else text[:199] + "…"

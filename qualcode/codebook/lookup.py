@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import UNKNOWN_CODE_HINT, NotFound
 from ..models import Code
 from ..textutil import did_you_mean, norm_name
-
-
-def code_key(name: str) -> str:
-    """Key for case-insensitive matching of code names (accents still count; ’ is ')."""
-    name = unicodedata.normalize("NFC", name).replace("\u2019", "'")
-    return " ".join(name.casefold().split())
+from .names import code_key
 
 
 def get_code(session: Session, name: str) -> Code:
-    code = session.scalar(select(Code).where(Code.norm_name == code_key(name)))
+    code = session.scalar(select(Code).where(col(Code.norm_name) == code_key(name)))
     if code is not None:
         return code
     # Accent-insensitive fallback, only when it designates exactly one code.
@@ -28,7 +22,7 @@ def get_code(session: Session, name: str) -> Code:
     matches = [c for c in session.scalars(select(Code)) if norm_name(c.name) == wanted]
     if len(matches) == 1:
         return matches[0]
-    known = list(session.scalars(select(Code.name).order_by(Code.position, Code.id)))
+    known = list(session.scalars(select(col(Code.name)).order_by(col(Code.position), col(Code.id))))
     raise NotFound(f"unknown code {name!r}", did_you_mean(name, known, UNKNOWN_CODE_HINT))
 
 
@@ -36,7 +30,7 @@ def children_map(session: Session) -> dict[int | None, list[int]]:
     """Parent id (None for the top level) -> child ids, in codebook order."""
     out: dict[int | None, list[int]] = defaultdict(list)
     for code_id, parent_id in session.execute(
-        select(Code.id, Code.parent_id).order_by(Code.position, Code.id)
+        select(col(Code.id), col(Code.parent_id)).order_by(col(Code.position), col(Code.id))
     ):
         out[parent_id].append(code_id)
     return out
@@ -56,13 +50,14 @@ def descendants(session: Session, code_id: int, include_self: bool = True) -> li
 
 def top_level_of(session: Session) -> dict[int, int]:
     """Code id -> id of its top-level ancestor (itself for a top-level code)."""
-    parents = dict(session.execute(select(Code.id, Code.parent_id)).all())
-    out = {}
+    parents: dict[int, int | None] = dict(
+        session.execute(select(col(Code.id), col(Code.parent_id))).tuples().all())
+    out: dict[int, int] = {}
     for code_id in parents:
         current = code_id
-        seen = set()
-        while parents.get(current) is not None and current not in seen:
+        seen: set[int] = set()
+        while (parent := parents.get(current)) is not None and current not in seen:
             seen.add(current)
-            current = parents[current]
+            current = parent
         out[code_id] = current
     return out

@@ -15,6 +15,12 @@ _COLOUR = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+def code_key(name: str) -> str:
+    """Key for case-insensitive matching of code names (accents still count; ’ is ')."""
+    name = unicodedata.normalize("NFC", name).replace("\u2019", "'")
+    return " ".join(name.casefold().split())
+
+
 def clean_name(name: str, what: str = "code") -> str:
     """A code name as stored: NFC, spaces at both ends stripped; empty or control chars refused."""
     cleaned = unicodedata.normalize("NFC", name).strip()

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .lookup import code_key
 from .model import REFI_FIELDS, Codebook, CodeSetSpec, CodeSpec
-from .names import check_depth, clean_name, normalise_guid, parse_colour
+from .names import check_depth, clean_name, code_key, normalise_guid, parse_colour
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -207,9 +206,10 @@ def codes_to_element(book: Codebook, namespace: str = CODEBOOK_NS) -> ET.Element
                 ET.SubElement(el, f"{{{namespace}}}Description").text = xml_text(
                     code_set.description)
             for member in code_set.members:
-                guid = guid_of.get(normalise_guid(member) or "") or guid_of.get(code_key(member))
-                if guid:
-                    ET.SubElement(el, f"{{{namespace}}}MemberCode", {"guid": guid})
+                member_guid = (guid_of.get(normalise_guid(member) or "")
+                               or guid_of.get(code_key(member)))
+                if member_guid:
+                    ET.SubElement(el, f"{{{namespace}}}MemberCode", {"guid": member_guid})
     return root
 
 

@@ -12,9 +12,8 @@ from typing import Any
 import yaml
 
 from ..errors import InvalidInput
-from .lookup import code_key
 from .model import Codebook, CodeSetSpec, CodeSpec
-from .names import check_colour, check_depth, clean_name, normalise_guid
+from .names import check_colour, check_depth, clean_name, code_key, normalise_guid
 
 TOP_KEYS = ("name", "version", "description", "codes", "sets")
 CODE_KEYS = ("name", "colour", "guid", "codable", "description", "inclusion", "exclusion",
@@ -29,7 +28,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping[_LINE] = node.start_mark.line + 1
     return mapping
 

@@ -13,6 +13,7 @@ from ..corpus.coders import default_coder, get_or_create_coder
 from ..corpus.documents import get_document, get_segment
 from ..errors import InvalidInput, NotFound
 from ..models import Code, Coder, Coding, Document, Segment
+from ..results import CodesApplied
 from ..textutil import clean_person_name, same_apostrophes
 
 
@@ -137,7 +138,7 @@ def apply_codes(
     span: str | None = None,
     match: str | None = None,
     origin: str = "manual",
-) -> dict[str, Any]:
+) -> CodesApplied:
     """Apply codes to segment ``DOC:N`` (whole, or a span/match inside it), audited.
 
     Every reference is checked before anything is written.

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ..csvfile import read_csv_rows
+from ..csvfile import find_column, read_csv_rows
 from ..errors import InvalidInput, NotFound
 from ..models import Agent, AgentAttribute, Document, DocumentAgent, Segment
+from ..results import AgentsImported
 from ..textutil import clean_person_name, did_you_mean, norm_name
 
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
@@ -56,18 +57,6 @@ def upsert_agent(session: Session, name: str, attributes: dict[str, str] | None 
             session.add(current)
     session.flush()
     return agent
-
-
-def find_column(header: list[str], given: str, what: str, option: str) -> int:
-    """Index of column ``given`` (exact, else case- and accent-insensitive); an unknown column
-    is one error naming the closest columns."""
-    if given in header:
-        return header.index(given)
-    folded = [norm_name(h) for h in header]
-    if norm_name(given) in folded:
-        return folded.index(norm_name(given))
-    raise InvalidInput(f"{what} has no column {given!r} ({option})",
-                       did_you_mean(given, header, f"columns: {', '.join(header)}"))
 
 
 def template_columns(template: str, header: list[str], what: str) -> list[int]:
@@ -193,7 +182,7 @@ def upsert_agents(session: Session, rows: dict[str, dict[str, str]] | list[
 
 def import_agents(session: Session, path: Path, *, name_column: str | None = None,
                   name_template: str | None = None,
-                  speaker_column: str | None = None) -> dict[str, Any]:
+                  speaker_column: str | None = None) -> AgentsImported:
     """Upsert every agent of the CSV, then link transcript speakers to them."""
     rows = read_agents_csv(path, name_column=name_column, name_template=name_template,
                            speaker_column=speaker_column)

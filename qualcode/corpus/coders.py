@@ -6,7 +6,7 @@ import getpass
 import os
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import NotFound
 from ..models import Coder
@@ -26,7 +26,7 @@ def default_coder() -> str:
 
 def get_or_create_coder(session: Session, name: str | None = None) -> Coder:
     name = clean_person_name(name or "") or default_coder()
-    coder = session.scalar(select(Coder).where(Coder.name == name))
+    coder = session.scalar(select(Coder).where(col(Coder.name) == name))
     if coder is None:
         coder = Coder(name=name)
         session.add(coder)
@@ -36,9 +36,9 @@ def get_or_create_coder(session: Session, name: str | None = None) -> Coder:
 
 def get_coder(session: Session, name: str) -> Coder:
     name = clean_person_name(name)
-    coder = session.scalar(select(Coder).where(Coder.name == name))
+    coder = session.scalar(select(Coder).where(col(Coder.name) == name))
     if coder is None:
-        names = list(session.scalars(select(Coder.name).order_by(Coder.name)))
+        names = list(session.scalars(select(col(Coder.name)).order_by(col(Coder.name))))
         raise NotFound(f"unknown coder {name!r}", did_you_mean(
             name, names, f"coders in this corpus: {', '.join(names) or 'none yet'}"))
     return coder

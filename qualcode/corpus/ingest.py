@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
@@ -30,6 +30,7 @@ from ..ingest.base import Parsed
 from ..ingest.plain import as_list
 from ..ingest.registry import parse_bytes, read_file_bytes, reader_for, supported
 from ..models import AuditEntry, Code, Coding, Document, Segment, Suggestion
+from ..results import IngestedFile, IngestStatus
 from ..textutil import norm_name, readable_path, sha256_bytes, sha256_text
 from .documents import KINDS, add_document, insert_segments
 
@@ -61,9 +62,10 @@ class IngestResult:
     # What the reader kept outside the text or left out, one line each.
     notes: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"document": self.document, "status": self.status,
-                               "segments": self.segments, "encoding": self.encoding}
+    def as_json(self) -> IngestedFile:
+        out: IngestedFile = {"document": self.document,
+                             "status": cast(IngestStatus, self.status),
+                             "segments": self.segments, "encoding": self.encoding}
         if self.error is not None:
             out["error"] = self.error
         if self.warnings:

@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..corpus.documents import SegmentIn
 from ..errors import InvalidInput
 from ..textutil import clean_person_name, norm_name
-from .base import Parsed
+from .base import Parsed, SegmentIn
 from .encoding import decode_bytes
 from .turns import Turn, render_turns
 
@@ -35,8 +34,7 @@ class Columns:
 
 def read(data: bytes, *, what: str, columns: Columns, encoding: str | None = None,
          fmt: str = "csv") -> Parsed:
-    from ..corpus.agents import find_column
-    from ..csvfile import csv_rows
+    from ..csvfile import csv_rows, find_column
 
     numbered = csv_rows(data, what, encoding=encoding,
                         columns_hint="one column per question, the answer in --text-column")

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..corpus.documents import SegmentIn
 from ..textutil import count_words, norm_name
-from .base import Annotation, Parsed
+from .base import Annotation, Parsed, SegmentIn
 
 MAX_WORDS = 3
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..corpus.documents import SegmentIn
+from ..errors import InvalidInput
 from ..textutil import count_words
 
 # Segments shorter than this (in words) may repeat without being reported: `Oui.`, `D'accord.`
@@ -42,6 +42,31 @@ class Annotation:
             out["author"] = self.author
         out.update(self.extra)
         return out
+
+
+@dataclass
+class SegmentIn:
+    """A segment as a reader produces it: offsets into the normalised text."""
+
+    start: int
+    end: int
+    speaker: str | None = None
+    is_interviewer: bool = False
+    time_start: float | None = None
+    time_end: float | None = None
+    # Facts about this segment a reader knows (a Transcriber topic, an overlap, the turns a
+    # merge joined); ingest keeps them in the document's meta under ``segments``.
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def check_segments(text: str, segments: list[SegmentIn]) -> None:
+    """Segments must lie inside the text, in order, without overlapping."""
+    previous_end = 0
+    for i, seg in enumerate(segments, 1):
+        if not (previous_end <= seg.start <= seg.end <= len(text)):
+            raise InvalidInput(f"segment {i} ({seg.start}-{seg.end}) is outside the text "
+                               f"or overlaps the previous one")
+        previous_end = seg.end
 
 
 @dataclass

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..corpus.documents import SegmentIn
 from ..textutil import norm_name
+from .base import SegmentIn
 from .normalise import WordIndex, clean, join_lines
 
 INTERVIEWER_LABELS = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..corpus.documents import SegmentIn
+from ..ingest.base import SegmentIn
 
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 
