@@ -109,16 +109,17 @@ class RichView:
 
     def say(self, text: str, *, code: CodeItem | None = None, error: bool = False,
             plain: bool = False) -> None:
+        # messages and errors wrap where the terminal wraps them: a line stays one line
         if plain:
-            self.out.print(text, markup=False)
+            self.out.print(text, markup=False, soft_wrap=True)
         elif error:
-            self.out.print(f"[red]{escape(text)}[/]")
+            self.out.print(f"[red]{escape(text)}[/]", soft_wrap=True)
         elif code is not None and code.name in text:
             before, _, after = text.partition(code.name)
             self.out.print(f"{escape(before)}[{code_style(code.colour)}]{escape(code.name)}[/]"
-                           f"{escape(after)}")
+                           f"{escape(after)}", soft_wrap=True)
         else:
-            self.out.print(escape(text))
+            self.out.print(escape(text), soft_wrap=True)
 
 
 def memo_line(memo: dict[str, Any]) -> str:

@@ -160,7 +160,7 @@ def split_answer(answer: str, items: list[CodeItem]) -> tuple[str, Selection]:
             text = next(g for g in quoted.group("a", "b", "c") if g)
         return opt.group("code"), Selection(text=text)
     quoted = _QUOTED.match(answer)
-    if quoted and quoted.group("code"):
+    if quoted:
         return quoted.group("code"), Selection(
             text=next(g for g in quoted.group("a", "b", "c") if g))
     if any(norm_name(c.name) == norm_name(answer) for c in items if c.number is not None):
@@ -485,9 +485,9 @@ class CodingSession:
         spans = self.model.occurrences(state, selection)
         if len(spans) == 1:
             return spans[0]
-        shown = "  ".join(f"{i}: {spanmod.in_context(state.text, a, b)}"
-                          for i, (a, b) in enumerate(spans, 1))
-        self.view.say(f"«{selection.text}» occurs {len(spans)} times: {shown}", plain=True)
+        shown = "".join(f"\n  {i}: {spanmod.in_context(state.text, a, b)}"
+                        for i, (a, b) in enumerate(spans, 1))
+        self.view.say(f"«{selection.text}» occurs {len(spans)} times:{shown}", plain=True)
         answer = self.read_line(f"which one? 1-{len(spans)} (Enter to cancel): ").strip()
         if answer.isdigit() and 1 <= int(answer) <= len(spans):
             return spans[int(answer) - 1]

@@ -131,11 +131,12 @@ def find_one(text: str, query: str) -> list[Occurrence]:
     return hits
 
 
-def in_context(text: str, start: int, end: int, width: int = 25) -> str:
-    """The occurrence with a few characters around it, on one line: `…c’est du mépris, du…`."""
+def in_context(text: str, start: int, end: int, width: int = 20) -> str:
+    """The occurrence in brackets with a few characters around it, on one line:
+    `…c’est [du mépris], du mépris pur.`"""
     left = text[max(0, start - width):start]
     right = text[end:end + width]
-    snippet = " ".join((left + text[start:end] + right).split())
+    snippet = " ".join((left + "[" + text[start:end] + "]" + right).split())
     return ("…" if start > width else "") + snippet + ("…" if end + width < len(text) else "")
 
 
