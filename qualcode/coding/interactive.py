@@ -319,6 +319,27 @@ class CodingModel:
         return SegmentState(snap, text, self.index + 1, len(self.seg_ids), self.total,
                             codings, pending, agents, memos, spanmod.words(text))
 
+    def overview(self) -> list[dict[str, Any]]:
+        """One row per segment of this session, for a list to move in: number, speaker,
+        the first words, how many codings overlap it (anyone's) and how many are yours."""
+        with self.db.session() as s:
+            segs = s.execute(select(Segment.id, Segment.n, Segment.start, Segment.end,
+                                    Segment.speaker, Segment.is_interviewer)
+                             .where(Segment.id.in_(self.seg_ids))).all()
+            spans = s.execute(select(Coding.start, Coding.end, Coder.name)
+                              .join(Coder, Coder.id == Coding.coder_id)
+                              .where(Coding.document_id == self.doc_id)).all()
+        by_id = {row.id: row for row in segs}
+        out = []
+        for seg_id in self.seg_ids:
+            row = by_id[seg_id]
+            over = [c for c in spans if c.start < row.end and c.end > row.start]
+            out.append({"n": row.n, "speaker": row.speaker, "interviewer": row.is_interviewer,
+                        "opening": " ".join(self.text[row.start:row.end].split()[:8]),
+                        "codings": len(over),
+                        "mine": sum(c.name == self.coder for c in over)})
+        return out
+
     def document_memos(self) -> list[dict[str, Any]]:
         from .memos import list_memos
 
