@@ -176,3 +176,11 @@ def test_textual_is_imported_only_for_the_tui(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_screen_needs_a_terminal(cli, corpus):
+    result = cli("code", E, "--tui", input="q\n")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: --tui needs a terminal (standard input and output are not one) (drop --tui: "
+        "the line mode reads one answer per line from a script)"]

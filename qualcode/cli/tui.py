@@ -124,7 +124,8 @@ class CodingApp(App[int]):
             turns = "turn" if self.model.skipped == 1 else "turns"
             self.say(f"{self.model.skipped} interviewer {turns} skipped "
                      "(--include-interviewer shows them). " + KEYS_HELP)
-        self.refresh_all()
+        self._segment_list()
+        self.refresh_all(list_too=False)
 
     # ------------------------------------------------------------------ drawing
     def _codebook(self) -> Text:
@@ -137,22 +138,30 @@ class CodingApp(App[int]):
             out.append(" (heading)\n" if item.number is None else "\n")
         return out
 
+    @staticmethod
+    def _list_row(row: dict[str, Any]) -> Text:
+        line = Text(f"{row['n']:>3} ", no_wrap=True, overflow="ellipsis")
+        if row["codings"]:
+            line.append(f"●{row['codings']:<2}", style="green")
+        else:
+            line.append("·  ", style="dim")
+        who = (row["speaker"] or "")[:12] + (" (E)" if row["interviewer"] else "")
+        if who:
+            line.append(who + " ", style="bold")
+        line.append(row["opening"], style="dim")
+        return line
+
     def _segment_list(self) -> None:
         widget = self.query_one("#segments", SegmentList)
-        options = []
-        for row in self.model.overview():
-            line = Text(f"{row['n']:>3} ", no_wrap=True, overflow="ellipsis")
-            if row["codings"]:
-                line.append(f"●{row['codings']:<2}", style="green")
-            else:
-                line.append("·  ", style="dim")
-            who = (row["speaker"] or "")[:12] + (" (E)" if row["interviewer"] else "")
-            if who:
-                line.append(who + " ", style="bold")
-            line.append(row["opening"], style="dim")
-            options.append(Option(line))
-        widget.set_options(options)
+        widget.set_options([Option(self._list_row(row)) for row in self.model.overview()])
         widget.highlighted = self.model.index
+
+    def _segment_row(self) -> None:
+        """Redraw the current segment's line only (its codings changed): rebuilding the
+        whole list of a long interview after every decision would be felt."""
+        widget = self.query_one("#segments", SegmentList)
+        row = self.model.overview()[self.model.index]
+        widget.replace_option_prompt_at_index(self.model.index, self._list_row(row))
 
     def selection(self) -> tuple[int, int] | None:
         state = self.state
@@ -191,9 +200,8 @@ class CodingApp(App[int]):
         self.query_one("#codes", Static).update(self._codes_text(state))
         self.query_one("#memos", Static).update(self._memos_text(state))
         if list_too:
-            self._segment_list()
-        else:
-            self.query_one("#segments", SegmentList).highlighted = self.model.index
+            self._segment_row()
+        self.query_one("#segments", SegmentList).highlighted = self.model.index
 
     def _codes_text(self, state: SegmentState) -> Text:
         out = Text()
@@ -475,6 +483,13 @@ class CodingApp(App[int]):
 def run_tui(db: Any, *, document: str, coder: str, include_interviewer: bool = False,
             start: int | None = None) -> int:
     """Run the full-screen session; returns the number of changes saved."""
+    import sys
+
+    from ..errors import InvalidInput
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput("--tui needs a terminal (standard input and output are not one)",
+                           "drop --tui: the line mode reads one answer per line from a script")
     model = CodingModel(db, document=document, coder=coder,
                         include_interviewer=include_interviewer, start=start)
     app = CodingApp(model)
