@@ -184,3 +184,27 @@ def test_the_screen_needs_a_terminal(cli, corpus):
     assert result.stderr.splitlines() == [
         "Error: --tui needs a terminal (standard input and output are not one) (drop --tui: "
         "the line mode reads one answer per line from a script)"]
+
+
+def test_a_click_in_the_list_and_end_select_from_the_last_word(db, corpus):
+    from qualcode.cli.tui import CodingApp
+    from qualcode.coding.interactive import CodingModel
+
+    app = CodingApp(CodingModel(db, document=E, coder="testeur"))
+    seen = {}
+
+    async def main() -> None:
+        async with app.run_test(size=(130, 36)) as pilot:
+            await pilot.click("#segments", offset=(5, 6))  # the third line: segment 5
+            await pilot.press("end", "shift+left", "shift+left", "5")
+            await pilot.pause()
+            seen["heading"] = str(app.query_one("#heading").render())
+            seen["status"] = str(app.query_one("#status").render())
+            await pilot.press("q")
+
+    asyncio.run(main())
+    assert seen["heading"].startswith("segment 5/5 (3 of 3) · Marc")
+    assert seen["status"] == "Applied hiérarchie to «regarde pas»."
+    s5, e5, text = seg_span(db, E, 5)
+    assert codings(db) == [(E, e5 - len("regarde pas."), e5 - 1, "hiérarchie", "testeur",
+                            "manual")]
