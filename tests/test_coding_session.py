@@ -56,7 +56,8 @@ SCRIPT = "\n".join([
 
 
 def test_scripted_session(cli, db, corpus):
-    result = cli.ok("code", E, input=SCRIPT)
+    # interviewer turns shown, as the session did before they were skipped by default
+    result = cli.ok("code", E, "--include-interviewer", input=SCRIPT)
     out = result.stdout
     assert "entretien_01.txt · segment 1/5\nE (interviewer)\n" in out
     assert "segment 2/5\nHélène (centre: Nord, profil: social)\nLes usagers" in out
@@ -85,7 +86,7 @@ def test_scripted_session(cli, db, corpus):
 
 
 def test_session_changes_are_undoable_one_by_one(cli, db, corpus):
-    cli.ok("code", E, input=SCRIPT)
+    cli.ok("code", E, "--include-interviewer", input=SCRIPT)
     history = cli.json("history")
     assert [h["summary"] for h in history if not h["undone"]] == [
         "remove hiérarchie from entretien_01.txt:4 (testeur)",
@@ -115,8 +116,8 @@ def test_session_other_coder_and_one_line_answers(cli, db, corpus):
 
 
 def test_session_refusals_do_not_stop_it(cli, db, corpus):
-    script = "\n".join(["c", "zzz", "", "9", "", "x", "a", "u", "p", "?", "w", "q"]) + "\n"
-    out = cli.ok("code", E, input=script).stdout
+    script = "\n".join(["c", "zzz", "", "9", "", "x", "a", "u", "p", "?", "z", "q"]) + "\n"
+    out = cli.ok("code", E, "--include-interviewer", input=script).stdout
     assert "No code matches 'zzz'." in out
     assert "No code matches '9'." in out
     assert "No code applied." in out
@@ -125,11 +126,12 @@ def test_session_refusals_do_not_stop_it(cli, db, corpus):
     assert "Nothing to undo in this session." in out
     assert "First segment." in out
     assert "accept / reject the first pending suggestion" in out
-    assert "Unknown key 'w'" in out
+    assert "Unknown key 'z'" in out
     assert count_codings(db) == 0
 
 
 def test_session_does_not_undo_someone_elses_change(cli, db, corpus):
+    from qualcode.cli.code_session import RichView
     from qualcode.coding.interactive import CodingSession
     from qualcode.coding.service import apply_codes
 
@@ -150,8 +152,8 @@ def test_session_does_not_undo_someone_elses_change(cli, db, corpus):
     def read_key(_prompt=""):
         return next(answers, lambda: "q")()
 
-    loop = CodingSession(db, document=E, coder="testeur", out=Out(), read_key=read_key,
-                         read_line=lambda _p="": "")
+    loop = CodingSession(db, document=E, coder="testeur", view=RichView(Out()),
+                         read_key=read_key, read_line=lambda _p="": "")
     loop.run()
     # Its own change goes; the colleague's, made since, stays.
     assert any(p.startswith("Undone: apply") for p in printed)

@@ -270,7 +270,7 @@ def _highlight(text: str, words: str | None) -> str:
 def _print_segments(rows: list[dict], colours: dict, words: str | None,
                     where_keys: list[str]) -> None:
     from ..coding.excerpts import profile_keys, speaker_label
-    from ..coding.interactive import code_style
+    from .code_session import code_style
 
     out = console()
     keys = profile_keys(rows, where_keys)
@@ -288,28 +288,47 @@ def code_session(
         help="Document name (see `docs list`); DOC:N starts at segment N.")],
     start: Annotated[int | None, typer.Option("--from", help="Segment to start at.")] = None,
     coder: CoderOpt = None,
+    include_interviewer: Annotated[bool, typer.Option(
+        "--include-interviewer", help="Show the interviewer's turns too (skipped by default).")
+    ] = False,
+    tui: Annotated[bool, typer.Option(
+        "--tui", help="Full-screen interface (segment list, span selection with the keys, "
+        "memos); the default line mode suits scripts.")] = False,
 ) -> None:
     """Code a document segment by segment, one key per decision (also `qualcode code DOC`).
+
+    After a code, words 4-9 or "some words" code only that span of the segment; w shows the
+    word numbers. Interviewer turns are skipped unless --include-interviewer.
 
     Example: qualcode code entretien_01.txt --from 12 (or qualcode code entretien_01.txt:12)
     """
     import sys
 
-    from ..coding.interactive import CodingSession
     from ..coding.service import coder_label
     from ..corpus.documents import document_ref
     from .common import database
-    from .keys import read_key, read_line
 
     with session() as s:
         doc, n = document_ref(s, document)
         document = doc.name
-    start = start or n or 1
+    start = start or n
+    if tui:
+        from .tui import run_tui
+
+        changes = run_tui(database(create=False), document=document, coder=coder_label(coder),
+                          include_interviewer=include_interviewer, start=start)
+        info(f"Session ended: {changes} change(s) saved.")
+        return
+
+    from ..coding.interactive import CodingSession
+    from .code_session import RichView
+    from .keys import read_key, read_line
 
     loop = CodingSession(database(create=False), document=document, coder=coder_label(coder),
-                         out=console(), read_key=read_key, read_line=read_line,
-                         tty=sys.stdin.isatty())
-    loop.run(start)
+                         view=RichView(console()), read_key=read_key, read_line=read_line,
+                         tty=sys.stdin.isatty(), include_interviewer=include_interviewer,
+                         start=start)
+    loop.run()
 
 
 @memo_app.command("add")
