@@ -67,12 +67,14 @@ WORDS: dict[str, dict[str, str]] = {
     "prov.sheet": {"en": "provenance", "fr": "provenance"},
     "prov.date": {"en": "date", "fr": "date"},
     "prov.codebook": {"en": "codebook", "fr": "livre de codes"},
-    "prov.command": {"en": "command", "fr": "commande"},
     "prov.coders": {"en": "coders", "fr": "codeurs"},
     "prov.field": {"en": "field", "fr": "champ"},
     "prov.value": {"en": "value", "fr": "valeur"},
-    "prov.line": {"en": "Made on {date} with {codebook}; command: {command}",
-                  "fr": f"Produit le {{date}} avec le {{codebook}}{_}; commande{_}: {{command}}"},
+    "prov.command": {"en": "command", "fr": "commande"},
+    "prov.made": {"en": "Made on {date} with {codebook}",
+                  "fr": "Produit le {date} avec le {codebook}"},
+    "prov.run": {"en": "command: {command}", "fr": f"commande{_}: {{command}}"},
+    "sep": {"en": "; ", "fr": f"{_}; "},
     # ---- co-occurrence
     "cooc.title": {"en": "Code co-occurrence, {group}", "fr": "Cooccurrence des codes, {group}"},
     "cooc.where": {"en": "{by} = {group}", "fr": "{by} = {group}"},
@@ -82,6 +84,12 @@ WORDS: dict[str, dict[str, str]] = {
     "measure.count": {"en": "count (units)", "fr": "effectif (unités)"},
     "measure.jaccard": {"en": "jaccard (c-coefficient)", "fr": "jaccard (coefficient c)"},
     "measure.row-pct": {"en": "row % (n_ij / n_i)", "fr": f"%{_}en ligne (n_ij / n_i)"},
+    "cooc.imbalance": {
+        "en": "{a} (n={na}) and {b} (n={nb}) co-occur {nab} times but their frequencies differ "
+              "more than {ratio} times: the c-coefficient (jaccard) understates the link",
+        "fr": "{a} (n={na}) et {b} (n={nb}) sont cooccurrents {nab} fois mais leurs fréquences "
+              f"diffèrent de plus de {{ratio}} fois{_}: le coefficient c (jaccard) sous-estime "
+              "le lien"},
     "cooc.diagonal": {"en": "the diagonal counts the units where the code is present",
                       "fr": "la diagonale compte les unités où le code est présent"},
     # ---- crosstab
