@@ -71,8 +71,8 @@ WORDS: dict[str, dict[str, str]] = {
     "prov.field": {"en": "field", "fr": "champ"},
     "prov.value": {"en": "value", "fr": "valeur"},
     "prov.command": {"en": "command", "fr": "commande"},
-    "prov.made": {"en": "Made on {date} with {codebook}",
-                  "fr": "Produit le {date} avec le {codebook}"},
+    "prov.made": {"en": "Made on {date} with codebook {codebook}",
+                  "fr": "Produit le {date} avec le livre de codes {codebook}"},
     "prov.run": {"en": "command: {command}", "fr": f"commande{_}: {{command}}"},
     "sep": {"en": "; ", "fr": f"{_}; "},
     # ---- co-occurrence
@@ -109,17 +109,21 @@ WORDS: dict[str, dict[str, str]] = {
                       "l’enquêteur, locuteurs inconnus, agents sans {by}) et sont exclus"
                       f"{_}; {{coders}}"},
     "xt.overlap": {
-        "en": "groups overlap: {shared} of the {total} {units} of the table belong to more than "
-              "one {by} group (an observation paragraph belongs to every agent of its note), "
-              "so the group sizes add up to {sum}, not {total}, and row % can sum over 100",
+        "en": "groups overlap: {shared} of the {total} {units} of the table belong to {which} "
+              "(for instance an observation paragraph belongs to every agent of its note), so "
+              "the group sizes add up to {sum}, not {total}, and row % can sum over 100",
         "fr": f"les groupes se recouvrent{_}: {{shared}} des {{total}} {{units}} du tableau "
-              "appartiennent à plusieurs groupes de {by} (un paragraphe d’observation appartient "
-              "à chaque agent de sa note)\u00a0; la somme des effectifs des groupes vaut donc "
-              f"{{sum}} et non {{total}}, et les %{_}ligne peuvent dépasser 100"},
-    "xt.overlap.pair": {"en": "{n} belong to both {a} and {b}",
-                        "fr": "{n} appartiennent à la fois à {a} et à {b}"},
+              "appartiennent à {which} (par exemple, un paragraphe d’observation appartient à "
+              f"chaque agent de sa note){_}; la somme des effectifs des groupes vaut donc {{sum}} "
+              f"et non {{total}}, et les %{_}ligne peuvent dépasser 100"},
+    "xt.overlap.both": {"en": "both {a} and {b}", "fr": "la fois à {a} et à {b}"},
+    "xt.overlap.many": {"en": "more than one {by} group ({pairs})",
+                        "fr": "plusieurs groupes de {by} ({pairs})"},
+    "xt.overlap.pair": {"en": "{a} and {b}: {n}", "fr": f"{{a}} et {{b}}{_}: {{n}}"},
     # ---- agreement
     "ag.title": {"en": "Agreement between {a} and {b}", "fr": "Accord entre {a} et {b}"},
+    "ag.sheet": {"en": "agreement", "fr": "accord"},
+    "ag.dis.sheet": {"en": "disagreements", "fr": "désaccords"},
     "ag.dis.title": {"en": "Disagreements between {a} and {b}",
                      "fr": "Désaccords entre {a} et {b}"},
     "ag.both": {"en": "both", "fr": "les deux"},
@@ -169,24 +173,49 @@ WORDS: dict[str, dict[str, str]] = {
     "ex.source": {"en": "source", "fr": "source"},
     "ex.text": {"en": "text", "fr": "texte"},
     "ex.sheet": {"en": "excerpts", "fr": "extraits"},
-    # ---- codebook renders
+    # ---- codebook renders (the YAML and .qdc exports are data: their keys never change)
     "cb.title": {"en": "Codebook", "fr": "Livre de codes"},
-    "cb.version": {"en": "version {version}", "fr": "version {version}"},
-    "cb.description": {"en": "Description", "fr": "Description"},
+    "cb.versioned": {"en": "{title} (version {version})", "fr": "{title} (version {version})"},
     "cb.definition": {"en": "Definition", "fr": "Définition"},
-    "cb.include": {"en": "Include when", "fr": "Inclure si"},
-    "cb.exclude": {"en": "Exclude when", "fr": "Exclure si"},
+    "cb.inclusion": {"en": "Inclusion", "fr": "Critères d’inclusion"},
+    "cb.exclusion": {"en": "Exclusion", "fr": "Critères d’exclusion"},
     "cb.examples": {"en": "Examples", "fr": "Exemples"},
     "cb.keywords": {"en": "Keywords", "fr": "Mots-clés"},
-    "cb.parent": {"en": "Parent", "fr": "Code parent"},
     "cb.colour": {"en": "Colour", "fr": "Couleur"},
-    "cb.codes": {"en": "{n} codes", "fr": "{n} codes"},
+    "cb.category": {"en": "Category", "fr": "Catégorie"},
+    "cb.not_coded": {"en": "not coded directly", "fr": "non codée directement"},
+    "cb.comment": {"en": "Codebook exported by qualcode; \\input{{}} it in the appendix.",
+                   "fr": f"Livre de codes exporté par qualcode{_}; à inclure en annexe par "
+                         "\\input{{}}."},
     # ---- figures (for qualcode/export/plot.py)
     "fig.count": {"en": "units coded with both codes", "fr": "unités codées par les deux codes"},
     "fig.jaccard": {"en": "Jaccard (c-coefficient)", "fr": "Jaccard (coefficient c)"},
     "fig.row-pct": {"en": "row % (n_ij / n_i)", "fr": f"%{_}en ligne (n_ij / n_i)"},
     "fig.group": {"en": "{by} = {group}", "fr": "{by} = {group}"},
 }
+
+
+MONTHS = {"en": ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December"),
+          "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre")}
+
+
+def date_text(iso: str, lang: Lang = DEFAULT_LANG) -> str:
+    """An ISO timestamp for a reader: ``6 December 2026, 05:36 (UTC+01:00)`` or
+    ``6 décembre 2026 à 05:36 (UTC+01:00)``; text that is not ISO stays as it is."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    day = f"{when.day} {MONTHS[lang][when.month - 1]} {when.year}"
+    clock = f"{when:%H:%M}"
+    zone = f" (UTC{when:%z})" if when.utcoffset() is not None else ""
+    if zone:
+        zone = f"{zone[:-3]}:{zone[-3:]}"  # +0100 -> +01:00
+    return f"{day}, {clock}{zone}" if lang == "en" else f"{day} à {clock}{zone}"
 
 
 def lang_of(value: str | None) -> Lang:
@@ -204,8 +233,7 @@ def lang_of(value: str | None) -> Lang:
 
 def t(key: str, lang: Lang = DEFAULT_LANG, **fmt: object) -> str:
     """The words of ``key`` in ``lang``, formatted with the named ``fmt`` values."""
-    text = WORDS[key][lang]
-    return text.format(**fmt) if fmt else text
+    return WORDS[key][lang].format(**fmt)
 
 
 def quote(text: str, lang: Lang = DEFAULT_LANG) -> str:

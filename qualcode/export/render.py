@@ -92,7 +92,7 @@ def to_markdown(report: Report) -> str:
         for remark in tb.remarks:
             out += [_md_cell(t("note", lang, text=remark)), ""]
         if prov:
-            out += [f"<small>{prov}</small>", ""]
+            out += [f"*{prov}*", ""]
     return "\n".join(out)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import DEFAULT_LANG, Lang, count, number, t
+from .i18n import DEFAULT_LANG, Lang, count, date_text, number, t
 
 # Column kinds: how a value is shown in text formats (numbers stay numbers in xlsx/csv/json).
 INT, PCT, RATIO, TEXT = "int", "pct", "ratio", "text"
@@ -84,7 +84,7 @@ def provenance(base: dict[str, Any], command: str | None, lang: Lang) -> dict[st
     from .. import __version__
 
     out = {"date": str(base.get("date", "")),
-           "codebook": _codebook_text(base.get("codebook") or {}, lang),
+           "codebook": _codebook_text(base.get("codebook") or {}).removeprefix("codebook "),
            "qualcode": __version__}
     if command:
         out["command"] = command
@@ -97,7 +97,8 @@ def provenance_line(report: Report, command: str = "{command}") -> str:
     p = report.provenance
     if not p:
         return ""
-    parts = [t("prov.made", report.lang, date=p.get("date", ""), codebook=p.get("codebook", ""))]
+    parts = [t("prov.made", report.lang, date=date_text(p.get("date", ""), report.lang),
+               codebook=p.get("codebook", ""))]
     if p.get("command"):  # a notebook call has no command line to quote
         parts.append(t("prov.run", report.lang,
                        command=command.format(command=p["command"])))
@@ -185,13 +186,14 @@ def _overlap_note(result: Any, lang: Lang) -> str | None:
         return None
     sizes = result.group_segments
     total, summed = sizes[-1], sum(sizes[:-1])
-    text = t("xt.overlap", lang, shared=number(shared, lang), total=number(total, lang),
-             units=t("unit.segment.n", lang), by=result.by, sum=number(summed, lang))
-    pairs = [t("xt.overlap.pair", lang, n=number(n, lang), a=a, b=b)
-             for a, b, n in result.overlap_pairs]
-    if pairs:
-        text += t("sep", lang) + ", ".join(pairs)
-    return text
+    pairs = result.overlap_pairs
+    if len(pairs) == 1 and pairs[0][2] == shared:  # two groups: say which
+        which = t("xt.overlap.both", lang, a=pairs[0][0], b=pairs[0][1])
+    else:
+        which = t("xt.overlap.many", lang, by=result.by, pairs=", ".join(
+            t("xt.overlap.pair", lang, a=a, b=b, n=number(n, lang)) for a, b, n in pairs))
+    return t("xt.overlap", lang, shared=number(shared, lang), total=number(total, lang),
+             units=t("unit.segment.n", lang), which=which, sum=number(summed, lang))
 
 
 def crosstab_report(result: Any, measure: str = "segments", percent: str = "col",
@@ -308,12 +310,12 @@ def agreement_report(result: Any, lang: Lang = DEFAULT_LANG, caption: str | None
                for c, tb, _ in labelled if tb.extreme_prevalence]
     notes = [t("ag.paradox", lang, codes=", ".join(extreme))] if extreme else []
     own = _caption(caption, None, lang, False)
-    stats = Table("agreement", own or t("ag.title", lang, a=a, b=b), header, kinds, rows,
+    stats = Table(t("ag.sheet", lang), own or t("ag.title", lang, a=a, b=b), header, kinds, rows,
                   base_line, notes, captioned=own is not None)
     listed, total = len(result.disagreements), getattr(result, "disagreements_total", 0)
     dis_base = (t("ag.dis.first", lang, listed=number(listed, lang), total=number(total, lang))
                 if listed < total else t("ag.dis.base", lang, n=number(listed, lang)))
-    dis = Table("disagreements", t("ag.dis.title", lang, a=a, b=b),
+    dis = Table(t("ag.dis.sheet", lang), t("ag.dis.title", lang, a=a, b=b),
                 [t("ag.document", lang), t("ag.segment", lang), t("code", lang),
                  t("ag.coded_by", lang)], [TEXT, INT, TEXT, TEXT],
                 [[d["document"], d["segment"], d["code"], d["coder"]]
