@@ -46,9 +46,10 @@ def command_line() -> str | None:
     import shlex
     import sys
 
-    program = Path(sys.argv[0]).name if sys.argv else ""
-    if program not in ("qualcode", "qualcode.exe", "__main__.py"):
-        return None
+    program = Path(sys.argv[0]) if sys.argv else Path()
+    if not (program.stem == "qualcode"  # the console script
+            or (program.name == "__main__.py" and program.parent.name == "qualcode")):
+        return None  # a notebook, a test runner: no command line to quote
     return shlex.join(["qualcode", *sys.argv[1:]])
 
 

@@ -119,8 +119,13 @@ def _caption(caption: str | None, group: str | None, lang: Lang, several: bool) 
     """The user's caption, with the group named when one command writes several tables."""
     if caption is None:
         return None
+    if not caption.strip():
+        from ..errors import InvalidInput
+
+        raise InvalidInput("--caption is empty",
+                           "give the caption's text, or leave --caption out for the generated one")
     if several and group is not None:
-        return f"{caption} ({group_label(group, lang)})"
+        return f"{caption} ({t('all', lang) if group == ALL_GROUP else group})"
     return caption
 
 
