@@ -9,7 +9,7 @@ Usage (tables, figures, excerpts, codebook renders)::
     from qualcode.export.i18n import Lang, number, quote, t
 
     t("cooc.title", "fr", group="pragmatique")   # 'Cooccurrence des codes, pragmatique'
-    t("colorbar.count", lang)                    # a key missing in WORDS raises KeyError
+    t("fig.count", lang)                         # colour-bar label; an unknown key: KeyError
     quote("je suis là", "fr")                    # '« je suis là »' (non-breaking spaces)
     number(0.125, "fr", 3)                       # '0,125'; number(1234, "fr") -> '1 234'
 
