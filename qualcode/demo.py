@@ -121,11 +121,27 @@ def build_demo(folder: Path, *, force: bool = False,
             setattr(report, name, s.scalar(select(func.count()).select_from(model)) or 0)
         report.words = s.scalar(select(func.sum(models.Document.words))) or 0
 
+    # Each table's provenance quotes the command that makes it again from demo.db.
+    db_opt = f"qualcode --db {db_file}"
+    cooc_cmd = f"{db_opt} cooccurrence --by profil --coder ana"
+    cross_cmd = f"{db_opt} crosstab --by profil --coder ana"
+    agree_cmd = f"{db_opt} agreement --coders ana bruno"
     outputs: list[tuple[Any, str, str]] = [
-        (tables.cooccurrence_report(cooc), "cooccurrence_profil", "csv md tex xlsx json"),
-        (tables.cooccurrence_report(jaccard), "cooccurrence_profil_jaccard", "md csv"),
-        (tables.crosstab_report(cross, "segments", "col"), "crosstab_profil", "md csv xlsx"),
-        (tables.agreement_report(agree), "agreement_ana_bruno", "md json"),
+        (tables.cooccurrence_report(cooc, command=cooc_cmd), "cooccurrence_profil",
+         "csv md tex xlsx json"),
+        (tables.cooccurrence_report(jaccard, command=f"{cooc_cmd} --measure jaccard"),
+         "cooccurrence_profil_jaccard", "md csv"),
+        (tables.crosstab_report(cross, "segments", "col", command=cross_cmd),
+         "crosstab_profil", "md csv xlsx"),
+        (tables.agreement_report(agree, command=agree_cmd), "agreement_ana_bruno", "md json"),
+        # the same tables in French, as a thesis written in French takes them
+        (tables.cooccurrence_report(cooc, "fr", command=f"{cooc_cmd} --lang fr"),
+         "cooccurrence_profil_fr", "md tex xlsx"),
+        (tables.crosstab_report(cross, "segments", "col", "fr",
+                                command=f"{cross_cmd} --lang fr"), "crosstab_profil_fr",
+         "md tex xlsx"),
+        (tables.agreement_report(agree, "fr", command=f"{agree_cmd} --lang fr"),
+         "agreement_ana_bruno_fr", "md"),
     ]
     for table_report, stem, formats in outputs:
         for fmt in formats.split():

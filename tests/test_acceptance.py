@@ -454,7 +454,7 @@ def test_cooccurrence_formats_and_output_files(project, cli, tmp_path):
     out = tmp_path / "cooc.xlsx"
     cli.ok(*common, "-o", out)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["(all)", "pragmatique", "social"]
+    assert book.sheetnames == ["(all)", "pragmatique", "social", "provenance"]
     values = list(book["social"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(values) if r[0] == "code")
     assert values[header] == ("code", M, D, E)

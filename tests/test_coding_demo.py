@@ -68,6 +68,6 @@ def test_demo_retrieval_by_code_and_profile(demo):
     for r in found:
         assert any(p.get("profil") == "pragmatique" for p in r["profiles"].values())
     md = demo.ok("segments", "--code", "discrédit", "--where", "profil=pragmatique",
-                 "--format", "md").stdout
-    assert md.count("\n> « ") + md.startswith("> « ") == len(expected)
+                 "--format", "md", "--lang", "fr").stdout
+    assert md.count("\n> «\u00a0") + md.startswith("> «\u00a0") == len(expected)
     assert ", pragmatique, " in md  # « — Marc, pragmatique, entretien…:N »

@@ -112,7 +112,7 @@ def test_xlsx_one_sheet_per_group(corpus, cli, tmp_path):  # noqa: F811
     out = tmp_path / "cooc.xlsx"
     cli.ok("cooccurrence", "--by", "profil", "--measure", "jaccard", "-o", out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["(all)", "pragmatique", "social"]
+    assert wb.sheetnames == ["(all)", "pragmatique", "social", "provenance"]
     ws = wb["social"]
     assert ws["A1"].value == "Code co-occurrence, profil = social"
     assert ws["A2"].value.startswith("Base: 5 segments (profil = social)")

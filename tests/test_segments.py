@@ -12,6 +12,13 @@ E = "entretien_01.txt"
 N = "notes_01.txt"
 
 
+@pytest.fixture(autouse=True)
+def french_excerpts(monkeypatch):
+    """These tests pin the French excerpts (the project-wide setting); English ones are in
+    test_export_lang.py."""
+    monkeypatch.setenv("QUALCODE_LANG", "fr")
+
+
 @pytest.fixture
 def coded(cli, db, make_doc):
     """Codings: E:2 attente; E:4 mépris (sub-code of discrédit) + discrédit by `autre`;
@@ -108,29 +115,29 @@ def test_markdown_quotes_the_coded_span_and_signs_by_kind(cli, coded):
                 "--format", "md").stdout
     assert md == (
         "## discrédit\n\n"
-        f"> « {TURN} »\n\n"
+        f"> «\u00a0{TURN}\u00a0»\n\n"
         "— Hélène, social, entretien_01.txt:4\n\n"
-        "> « … hausse les épaules … »\n\n"
+        "> «\u00a0… hausse les épaules …\u00a0»\n\n"
         "— note d’observation, notes_01.txt:2\n"
     )
     # the agents a fieldnote mentions do not sign it
-    assert "Marc" not in md.split("> « … hausse")[1]
+    assert "Marc" not in md.split("> «\u00a0… hausse")[1]
 
 
 def test_context_adds_words_around_the_span(cli, coded):
     md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
                 "--context", "2").stdout
     # `;` is not a word: two words on each side are « crie », « Marc » and « Hélène vient »
-    assert "> « … crie ; Marc hausse les épaules, Hélène vient … »\n" in md
+    assert "> «\u00a0… crie ; Marc hausse les épaules, Hélène vient …\u00a0»\n" in md
     md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
                 "--context", "50").stdout
-    assert f"> « {NOTE} »\n" in md  # the whole paragraph: nothing cut, no ellipsis
+    assert f"> «\u00a0{NOTE}\u00a0»\n" in md  # the whole paragraph: nothing cut, no ellipsis
 
 
 def test_whole_segment_quotes_the_turn_or_paragraph(cli, coded):
     md = cli.ok("segments", "--code", "discrédit", "--doc", N, "--format", "md",
                 "--whole-segment").stdout
-    assert md == f"## discrédit\n\n> « {NOTE} »\n\n— note d’observation, notes_01.txt:2\n"
+    assert md == f"## discrédit\n\n> «\u00a0{NOTE}\u00a0»\n\n— note d’observation, notes_01.txt:2\n"
 
 
 def test_several_spans_are_joined_with_an_ellipsis(cli, coded):
@@ -139,16 +146,17 @@ def test_several_spans_are_joined_with_an_ellipsis(cli, coded):
     cli.ok("code", "apply", f"{E}:4", "attente", "--match", "mépris pur.")
     md = cli.ok("segments", "--code", "attente", "--format", "md").stdout
     # overlapping spans read as one; the end of the turn is reached: no closing ellipsis
-    assert "> « La direction … du mépris pur. »\n\n— Hélène, social, entretien_01.txt:4" in md
+    assert ("> «\u00a0La direction … du mépris pur.\u00a0»\n\n"
+            "— Hélène, social, entretien_01.txt:4") in md
 
 
 def test_without_code_the_whole_segment_with_its_codes(cli, coded):
     md = cli.ok("segments", "--doc", N, "--format", "md").stdout
     assert md == (
-        "> « File d’attente de vingt personnes devant le guichet dès huit heures. »\n\n"
-        "— note d’observation, notes_01.txt:1 ; codes : attente\n\n"
-        f"> « {NOTE} »\n\n"
-        "— note d’observation, notes_01.txt:2 ; codes : discrédit\n"
+        "> «\u00a0File d’attente de vingt personnes devant le guichet dès huit heures.\u00a0»\n\n"
+        "— note d’observation, notes_01.txt:1\u00a0; codes\u00a0: attente\n\n"
+        f"> «\u00a0{NOTE}\u00a0»\n\n"
+        "— note d’observation, notes_01.txt:2\u00a0; codes\u00a0: discrédit\n"
     )
 
 
@@ -157,15 +165,15 @@ def test_attribution_interviewer_several_attributes_other_document(cli, coded, m
     out = tmp_path / "x.md"
     cli.ok("segments", "--doc", E, "--where", "profil=social", "--where", "centre=nord",
            "--format", "md", "-o", out)
-    assert "— Hélène, centre=Nord, profil=social, entretien_01.txt:2 ; codes : attente" \
+    assert "— Hélène, centre=Nord, profil=social, entretien_01.txt:2\u00a0; codes\u00a0: attente" \
         in out.read_text(encoding="utf-8")
     md = cli.ok("segments", "--code", "hiérarchie", "--format", "md").stdout
-    assert "— E (interviewer), entretien_01.txt:3" in md
+    assert "— E (enquêteur), entretien_01.txt:3" in md
     make_doc("rapport.txt", [(None, "Le rapport annuel parle de mépris.")], kind="document",
              agents=("Marc",))
     cli.ok("code", "apply", "rapport.txt:1", "mépris", "--match", "mépris")
     md = cli.ok("segments", "--code", "mépris", "--doc", "rapport.txt", "--format", "md").stdout
-    assert md == "## mépris\n\n> « … mépris. »\n\n— rapport.txt:1\n"
+    assert md == "## mépris\n\n> «\u00a0… mépris.\u00a0»\n\n— rapport.txt:1\n"
 
 
 def test_docx_excerpts(cli, coded, tmp_path):
@@ -176,22 +184,22 @@ def test_docx_excerpts(cli, coded, tmp_path):
            "--format", "docx", "-o", out)
     paragraphs = [(p.style.name, p.text) for p in docx.Document(str(out)).paragraphs]
     assert paragraphs == [
-        ("Heading 1", "Excerpts"),
+        ("Heading 1", "Extraits"),
         ("Heading 2", "discrédit (1)"),
-        ("Quote", f"« {TURN} »"),
+        ("Quote", f"«\u00a0{TURN}\u00a0»"),
         ("Normal", "— Hélène, social, entretien_01.txt:4"),
         ("Heading 2", "mépris (1)"),
-        ("Quote", f"« {TURN} »"),
+        ("Quote", f"«\u00a0{TURN}\u00a0»"),
         ("Normal", "— Hélène, social, entretien_01.txt:4"),
     ]
     cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "docx",
            "-o", out, "--context", "1")
     paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
-    assert paragraphs[2:] == ["« … Marc hausse les épaules, Hélène … »",
+    assert paragraphs[2:] == ["«\u00a0… Marc hausse les épaules, Hélène …\u00a0»",
                               "— note d’observation, notes_01.txt:2"]
     cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "docx",
            "-o", out, "--whole-segment")
-    assert [p.text for p in docx.Document(str(out)).paragraphs][2] == f"« {NOTE} »"
+    assert [p.text for p in docx.Document(str(out)).paragraphs][2] == f"«\u00a0{NOTE}\u00a0»"
 
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
@@ -217,12 +225,12 @@ def test_xlsx_excerpts(cli, coded, tmp_path):
     rows = [[c.value for c in line] for line in ws.iter_rows()]
     assert rows == [
         ["document", "segment", "locuteur", "codes", "codeurs", "extrait", "source"],
-        [E, 4, "Hélène", "discrédit, mépris", "autre, testeur", f"« {TURN} »",
+        [E, 4, "Hélène", "discrédit, mépris", "autre, testeur", f"«\u00a0{TURN}\u00a0»",
          "— Hélène, social, entretien_01.txt:4"],
         [E, 5, "Marc", "indifférence", "testeur",
-         "« Moi je fais mon travail, le reste ne me regarde pas. »",
+         "«\u00a0Moi je fais mon travail, le reste ne me regarde pas.\u00a0»",
          "— Marc, pragmatique, entretien_01.txt:5"],
-        [N, 2, None, "discrédit", "testeur", "« … hausse les épaules … »",
+        [N, 2, None, "discrédit", "testeur", "«\u00a0… hausse les épaules …\u00a0»",
          "— note d’observation, notes_01.txt:2"],
     ]
     assert all(c.font.bold for c in ws[1])
@@ -232,10 +240,10 @@ def test_xlsx_excerpts(cli, coded, tmp_path):
     cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "xlsx",
            "-o", out, "--context", "1")
     assert openpyxl.load_workbook(out).active["F2"].value == \
-        "« … Marc hausse les épaules, Hélène … »"
+        "«\u00a0… Marc hausse les épaules, Hélène …\u00a0»"
     cli.ok("segments", "--code", "discrédit", "--kind", "observation", "--format", "xlsx",
            "-o", out, "--whole-segment")
-    assert openpyxl.load_workbook(out).active["F2"].value == f"« {NOTE} »"
+    assert openpyxl.load_workbook(out).active["F2"].value == f"«\u00a0{NOTE}\u00a0»"
 
 
 def test_xlsx_excerpts_neutralise_formulas(cli, db, make_doc, tmp_path):
@@ -247,9 +255,9 @@ def test_xlsx_excerpts_neutralise_formulas(cli, db, make_doc, tmp_path):
     cli.ok("segments", "--format", "xlsx", "-o", out)
     ws = openpyxl.load_workbook(out).active
     assert ws["A2"].value == "'=calc.txt"
-    assert ws["F2"].value == "« +33 6 12 34 56 78 »"  # the quote mark keeps it text
+    assert ws["F2"].value == "«\u00a0+33 6 12 34 56 78\u00a0»"  # the quote mark keeps it text
     assert ws["G2"].value == "— =calc.txt:1"  # starts with the dash: not a formula
-    assert ws["F3"].value == "« =SOMME(A1:A9) est écrit au tableau. »"
+    assert ws["F3"].value == "«\u00a0=SOMME(A1:A9) est écrit au tableau.\u00a0»"
     assert all(c.data_type == "s" for line in ws.iter_rows() for c in line
                if c.value and c.column != 2)  # column B: the segment number
 

@@ -29,3 +29,15 @@ def percentages(counts: np.ndarray, bases: np.ndarray, axis: int) -> np.ndarray:
     out = np.zeros(counts.shape, dtype=np.float64)
     np.divide(counts * 100.0, b, out=out, where=b > 0)
     return out
+
+
+def group_overlap(membership: np.ndarray) -> tuple[int, list[tuple[int, int, int]]]:
+    """Units that belong to more than one group, and for each pair of groups ``(i, j, n)``
+    the ``n > 0`` units they share (an observation paragraph belongs to every agent of its
+    note, so two profiles can share it)."""
+    m = np.asarray(membership, dtype=bool)
+    shared = int((m.sum(axis=1) > 1).sum()) if m.size else 0
+    both = m.T.astype(np.int64) @ m.astype(np.int64)
+    pairs = [(i, j, int(both[i, j])) for i in range(m.shape[1]) for j in range(i + 1, m.shape[1])
+             if both[i, j] > 0]
+    return shared, pairs

@@ -32,7 +32,7 @@ from .cooccurrence import (
     cooccurrence_counts,
     imbalanced_pairs,
 )
-from .crosstab import crosstab_counts, percentages
+from .crosstab import crosstab_counts, group_overlap, percentages
 
 CROSSTAB_MEASURES = ("segments", "agents")
 PERCENTS = ("col", "row", "both", "none")
@@ -145,6 +145,8 @@ class CrosstabResult:
     group_agents: list[int]
     unassigned_segments: int  # segments in no group (left out)
     base: dict[str, Any]
+    overlap_segments: int = 0  # segments in more than one group
+    overlap_pairs: list[tuple[str, str, int]] = field(default_factory=list)  # shared by 2 groups
 
     def counts(self, measure: str) -> np.ndarray:
         return self.segments if measure == "segments" else self.agents
@@ -162,7 +164,9 @@ class CrosstabResult:
             "by": self.by, "codes": self.codes, "groups": self.groups,
             "base": {**self.base, "group_segments": self.group_segments,
                      "group_agents": self.group_agents,
-                     "unassigned_segments": self.unassigned_segments},
+                     "unassigned_segments": self.unassigned_segments,
+                     "overlap_segments": self.overlap_segments,
+                     "overlap_pairs": [list(p) for p in self.overlap_pairs]},
             "segments": self.segments.tolist(), "agents": self.agents.tolist(),
             "row_pct": {m: self.row_pct(m).tolist() for m in CROSSTAB_MEASURES},
             "col_pct": {m: self.col_pct(m).tolist() for m in CROSSTAB_MEASURES},
@@ -188,6 +192,7 @@ def crosstab_report(session: Session, *, by: str, codes: list[str] | None = None
     groups, seg_groups = U.group_membership(segs, values)
     agents = U.build_units(corpus, seg_presence, "agent")
     _, agent_groups = U.group_membership(agents, values)
+    shared, pairs = group_overlap(seg_groups)
     seg_groups = np.column_stack([seg_groups, seg_groups.any(axis=1)])
     agent_groups = np.column_stack([agent_groups, agent_groups.any(axis=1)])
     return CrosstabResult(
@@ -198,6 +203,8 @@ def crosstab_report(session: Session, *, by: str, codes: list[str] | None = None
         group_agents=agent_groups.sum(axis=0).tolist(),
         unassigned_segments=int((~seg_groups[:, -1]).sum()),
         base=_base(corpus, unit="segment", by=by),
+        overlap_segments=shared,
+        overlap_pairs=[(groups[i], groups[j], n) for i, j, n in pairs],
     )
 
 

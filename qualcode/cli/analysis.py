@@ -31,7 +31,26 @@ OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", metavar="PATH",
     help="Write to this file instead of stdout (required for xlsx).")]
 
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", metavar="fr|en",
+    help="Language of labels, captions and notes (default: $QUALCODE_LANG, else en).")]
+CaptionOpt = Annotated[str | None, typer.Option(
+    "--caption", metavar="TEXT",
+    help="Caption replacing the generated one (LaTeX caption, Markdown heading, XLSX title).")]
+
 MAX_TERMINAL_WARNINGS = 5
+
+
+def command_line() -> str | None:
+    """The command as typed, for the provenance note; None when not run as qualcode."""
+    import shlex
+    import sys
+
+    program = Path(sys.argv[0]) if sys.argv else Path()
+    if not (program.stem == "qualcode"  # the console script
+            or (program.name == "__main__.py" and program.parent.name == "qualcode")):
+        return None  # a notebook, a test runner: no command line to quote
+    return shlex.join(["qualcode", *sys.argv[1:]])
 
 
 def _status(message: str) -> None:
@@ -62,13 +81,15 @@ def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool
 def _print_tables(report: Report) -> None:
     from rich.table import Table
 
+    from ..export.i18n import t as say
     from ..export.tables import TEXT, fmt
 
     out = console()
+    lang = report.lang
     for t in report.tables:
         out.print(f"[bold]{escape(t.title)}[/]", soft_wrap=True)
         header = list(t.header)
-        cells = [[fmt(v, k) for v, k in zip(row, t.kinds, strict=True)] for row in t.rows]
+        cells = [[fmt(v, k, lang) for v, k in zip(row, t.kinds, strict=True)] for row in t.rows]
         if _fits(_widths(header, cells), out.width):
             widths = _widths(header, cells)
         else:
@@ -88,9 +109,11 @@ def _print_tables(report: Report) -> None:
                 table.add_row(*(escape(row[j]) for j in columns))
             out.print(table)
         if t.base:
-            out.print(f"[dim]Base: {escape(t.base)}[/]", soft_wrap=True)
+            out.print(f"[dim]{escape(say('base', lang, text=t.base))}[/]", soft_wrap=True)
+        for remark in t.remarks:
+            out.print(escape(say("note", lang, text=remark)), soft_wrap=True)
         for note in t.notes[:MAX_TERMINAL_WARNINGS]:
-            out.print(f"[yellow]Warning:[/] {escape(note)}", soft_wrap=True)
+            out.print(f"[yellow]{escape(say('warning', lang, text=note))}[/]", soft_wrap=True)
         if len(t.notes) > MAX_TERMINAL_WARNINGS:
             out.print(f"[yellow]... and {len(t.notes) - MAX_TERMINAL_WARNINGS} more warnings "
                       "(see --json)[/]")
@@ -146,6 +169,8 @@ def cooccurrence(
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
+    lang: LangOpt = None,
+    caption: CaptionOpt = None,
 ) -> None:
     """Code co-occurrence per unit, one table for (all) and one per value of --by.
 
@@ -153,8 +178,10 @@ def cooccurrence(
     """
     from ..analysis.service import cooccurrence_report
     from ..analysis.units import split_codes
+    from ..export.i18n import lang_of
     from ..export.tables import cooccurrence_report as to_report
 
+    language = lang_of(lang)
     with session() as s:
         result = cooccurrence_report(s, by=by, unit=unit, measure=measure,
                                      codes=split_codes(codes), rollup=rollup, coders=coder)
@@ -163,7 +190,7 @@ def cooccurrence(
 
         for path in plot_heatmaps(result, plot):
             _status(f"Wrote {path}")
-    _emit(to_report(result), format_, output, json_, excel)
+    _emit(to_report(result, language, caption, command_line()), format_, output, json_, excel)
 
 
 def crosstab(
@@ -183,6 +210,8 @@ def crosstab(
     output: OutputOpt = None,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
+    lang: LangOpt = None,
+    caption: CaptionOpt = None,
 ) -> None:
     """Codes x attribute values: segments and distinct agents per cell, with percentages.
 
@@ -191,8 +220,10 @@ def crosstab(
     from ..analysis.service import CROSSTAB_MEASURES, PERCENTS, crosstab_report
     from ..analysis.units import split_codes
     from ..errors import InvalidInput
+    from ..export.i18n import lang_of
     from ..export.tables import crosstab_report as to_report
 
+    language = lang_of(lang)
     if measure not in CROSSTAB_MEASURES:
         raise InvalidInput(f"unknown measure {measure!r}",
                            f"use one of {', '.join(CROSSTAB_MEASURES)}")
@@ -201,7 +232,8 @@ def crosstab(
     with session() as s:
         result = crosstab_report(s, by=by, codes=split_codes(codes), rollup=rollup,
                                  coders=coder)
-    _emit(to_report(result, measure, percent), format_, output, json_, excel)
+    _emit(to_report(result, measure, percent, language, caption, command_line()), format_,
+          output, json_, excel)
 
 
 def agreement(
@@ -225,6 +257,8 @@ def agreement(
     output: OutputOpt = None,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
+    lang: LangOpt = None,
+    caption: CaptionOpt = None,
 ) -> None:
     """Agreement of two coders per code and overall: percent, Cohen's kappa, Krippendorff's alpha,
     Gwet's AC1 with bootstrap 95% intervals, and each code's prevalence.
@@ -233,20 +267,15 @@ def agreement(
     """
     from ..analysis.service import agreement_report
     from ..analysis.units import split_codes
+    from ..export.i18n import lang_of
     from ..export.tables import agreement_report as to_report
 
+    language = lang_of(lang)
     with session() as s:
         result = agreement_report(s, coders=list(coders or ()), codes=split_codes(codes),
                                   rollup=rollup, limit=None if all_ else limit,
                                   bootstrap=bootstrap)
-    report = to_report(result)
-    listed, total = len(result.disagreements), result.disagreements_total
-    if listed < total:
-        for table in report.tables:
-            if table.name == "disagreements":
-                table.base = (f"the first {listed:,} of {total:,} segment x code decisions "
-                              "where only one coder applied the code (--limit N lists more, "
-                              "--all every one)")
+    report = to_report(result, language, caption, command_line())
     _emit(report, format_, output, json_, excel)
 
 

@@ -74,6 +74,8 @@ def import_(
 @app.command("export")
 def export(
     file: Annotated[Path, typer.Argument(help="Output file: .yaml, .yml, .qdc, .md or .tex.")],
+    lang: Annotated[str | None, typer.Option("--lang", metavar="fr|en", help="Labels of the "
+        ".md and .tex renders (default: $QUALCODE_LANG, else en).")] = None,
 ) -> None:
     """Write the codebook; the format follows the suffix (.md and .tex: a thesis appendix).
 
@@ -81,12 +83,14 @@ def export(
     """
     from ..codebook.service import EXPORT_SUFFIXES, export_codebook
     from ..errors import InvalidInput
+    from ..export.i18n import lang_of
 
+    language = lang_of(lang)
     if file.suffix.lower() not in EXPORT_SUFFIXES:
         raise InvalidInput(f"unknown codebook format {file.suffix or '(no suffix)'!r}",
                            f"use a file ending in {', '.join(EXPORT_SUFFIXES)}")
     with session() as s:
-        result = export_codebook(s, file)
+        result = export_codebook(s, file, language)
     info(f"Wrote {result['codes']} codes to {file}.")
 
 

@@ -180,6 +180,10 @@ def segments(
         "--context", metavar="N", min=0, help="Excerpts: N words around the coded span.")] = 0,
     whole_segment: Annotated[bool, typer.Option(
         help="Excerpts: quote the whole segment, not the coded span.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="fr|en", help="Excerpts: "
+        "language of quotes and labels (default: $QUALCODE_LANG, else en).")] = None,
+    caption: Annotated[str | None, typer.Option("--caption", metavar="TEXT",
+        help="Excerpts: title of the md, docx or xlsx file.")] = None,
 ) -> None:
     """Retrieve excerpts: by code, agent profile, kind, coder, document or words.
 
@@ -198,6 +202,9 @@ def segments(
     if context and whole_segment:
         raise typer.BadParameter("--context quotes around the coded span, --whole-segment "
                                  "the whole segment: choose one", param_hint="--context")
+    from ..export.i18n import lang_of
+
+    language = lang_of(lang)
     conditions = parse_where(where or [])
     with session() as s:
         n = None
@@ -219,7 +226,7 @@ def segments(
         return
     if format_ is not None:
         _write_excerpts(rows, format_, output, list(conditions), groups, excel,
-                        context=context, whole=whole_segment)
+                        context=context, whole=whole_segment, lang=language, title=caption)
         return
     _print_segments(rows, colours, text, list(conditions))
     info(f"{len(rows)} segments")
@@ -227,20 +234,21 @@ def segments(
 
 def _write_excerpts(rows: list[dict], fmt: str, output: Path | None, where_keys: list[str],
                     groups: Any, excel: bool = False, *, context: int = 0,
-                    whole: bool = False) -> None:
+                    whole: bool = False, lang: Any = "en", title: str | None = None) -> None:
     from ..coding import excerpts
     from ..errors import InvalidInput
 
     keys = excerpts.profile_keys(rows, where_keys)
     if fmt == "docx":
         excerpts.write_docx(rows, output, keys=keys, groups=groups, context=context,
-                            whole=whole)
+                            whole=whole, lang=lang, title=title)
     elif fmt == "xlsx":
         names = None if whole or not groups else set().union(*(g[1] for g in groups))
-        excerpts.write_xlsx(rows, output, keys=keys, names=names, context=context)
+        excerpts.write_xlsx(rows, output, keys=keys, names=names, context=context, lang=lang,
+                            title=title)
     else:
         content = (excerpts.render_markdown(rows, keys=keys, groups=groups, context=context,
-                                            whole=whole) if fmt == "md"
+                                            whole=whole, lang=lang, title=title) if fmt == "md"
                    else excerpts.render_csv(rows, excel=excel))
         if output is None:
             typer.echo(content, nl=False)

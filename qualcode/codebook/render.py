@@ -1,9 +1,11 @@
-"""The codebook as a thesis appendix: Markdown and LaTeX (UTF-8, accents kept)."""
+"""The codebook as a thesis appendix: Markdown and LaTeX (UTF-8, accents kept), with its
+labels in French or English (``lang``, see :mod:`qualcode.export.i18n`)."""
 
 from __future__ import annotations
 
 import re
 
+from ..export.i18n import DEFAULT_LANG, NBSP, Lang, t
 from .model import Codebook, CodeSpec
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -33,13 +35,18 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def _title(book: Codebook) -> str:
-    title = book.name or "Codebook"
-    return f"{title} (version {book.version})" if book.version else title
+def _title(book: Codebook, lang: Lang = DEFAULT_LANG) -> str:
+    title = book.name or t("cb.title", lang)
+    return t("cb.versioned", lang, title=title, version=book.version) if book.version else title
 
 
-def to_markdown(book: Codebook) -> str:
-    out = [f"# {md_escape(_title(book))}", ""]
+def _colon(lang: Lang) -> str:
+    return f"{NBSP}:" if lang == "fr" else ":"
+
+
+def to_markdown(book: Codebook, lang: Lang = DEFAULT_LANG) -> str:
+    colon = _colon(lang)
+    out = [f"# {md_escape(_title(book, lang))}", ""]
     if book.description:
         out.extend([md_escape(book.description), ""])
 
@@ -52,20 +59,21 @@ def to_markdown(book: Codebook) -> str:
             out.append(f"**{md_escape(' › '.join([*path, c.name]))}**")
         out.append("")
         if c.colour:
-            out.extend([f"Colour: `{c.colour}`", ""])
+            out.extend([f"{t('cb.colour', lang)}{colon} `{c.colour}`", ""])
         if not c.is_codable:
-            out.extend(["*Category (not coded directly).*", ""])
-        for label, text in (("Definition", c.description), ("Inclusion", c.inclusion),
-                            ("Exclusion", c.exclusion)):
+            out.extend([f"*{t('cb.category', lang)} ({t('cb.not_coded', lang)}).*", ""])
+        for key, text in (("cb.definition", c.description), ("cb.inclusion", c.inclusion),
+                          ("cb.exclusion", c.exclusion)):
             if text:
-                out.extend([f"**{label}.** {md_escape(text)}", ""])
+                out.extend([f"**{t(key, lang)}.** {md_escape(text)}", ""])
         if c.examples:
-            out.extend(["**Examples.**", ""])
+            out.extend([f"**{t('cb.examples', lang)}.**", ""])
             for example in c.examples:
                 out.extend(["> " + line for line in md_escape(example).split("\n")])
                 out.append("")
         if c.keywords:
-            out.extend(["**Keywords:** " + ", ".join(md_escape(k) for k in c.keywords), ""])
+            out.extend([f"**{t('cb.keywords', lang)}{colon}** "
+                        + ", ".join(md_escape(k) for k in c.keywords), ""])
         for child in c.children:
             code(child, depth + 1, [*path, c.name])
 
@@ -74,10 +82,10 @@ def to_markdown(book: Codebook) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def to_latex(book: Codebook) -> str:
+def to_latex(book: Codebook, lang: Lang = DEFAULT_LANG) -> str:
     """A fragment to `\\input` in a thesis (needs UTF-8 input, the default since LaTeX 2018)."""
-    out = ["% Codebook exported by qualcode; \\input{} it in the appendix.",
-           f"\\section*{{{tex_escape(_title(book))}}}", ""]
+    out = [f"% {t('cb.comment', lang)}",
+           f"\\section*{{{tex_escape(_title(book, lang))}}}", ""]
     if book.description:
         out.extend([tex_escape(book.description), ""])
 
@@ -87,19 +95,20 @@ def to_latex(book: Codebook) -> str:
         out.append(f"\\{heading}{{{tex_escape(title)}}}")
         items = []
         if not c.is_codable:
-            items.append(r"\item[Category] not coded directly")
-        for label, text in (("Definition", c.description), ("Inclusion", c.inclusion),
-                            ("Exclusion", c.exclusion)):
+            items.append(f"\\item[{t('cb.category', lang)}] {t('cb.not_coded', lang)}")
+        for key, text in (("cb.definition", c.description), ("cb.inclusion", c.inclusion),
+                          ("cb.exclusion", c.exclusion)):
             if text:
-                items.append(f"\\item[{label}] {tex_escape(text)}")
+                items.append(f"\\item[{t(key, lang)}] {tex_escape(text)}")
         if c.examples:
             quotes = "\n".join(f"  \\begin{{quote}}{tex_escape(e)}\\end{{quote}}"
                                for e in c.examples)
-            items.append(f"\\item[Examples]\n{quotes}")
+            items.append(f"\\item[{t('cb.examples', lang)}]\n{quotes}")
         if c.keywords:
-            items.append("\\item[Keywords] " + ", ".join(tex_escape(k) for k in c.keywords))
+            items.append(f"\\item[{t('cb.keywords', lang)}] "
+                         + ", ".join(tex_escape(k) for k in c.keywords))
         if c.colour:
-            items.append(f"\\item[Colour] \\texttt{{{tex_escape(c.colour)}}}")
+            items.append(f"\\item[{t('cb.colour', lang)}] \\texttt{{{tex_escape(c.colour)}}}")
         if items:
             out.extend(["\\begin{description}", *items, "\\end{description}"])
         out.append("")

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from ..audit import audited
 from ..corpus.coders import default_coder
 from ..errors import AlreadyExists, Conflict, InvalidInput
+from ..export.i18n import Lang
 from ..models import Code, CodeSet, CodeSetMember, Coding, Memo, Meta, Suggestion
 from ..textutil import clean_person_name
 from .lookup import children_map, code_key, descendants, get_code
@@ -297,8 +298,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def render_codebook(book: Codebook, suffix: str) -> bytes:
-    """The codebook in the format of a file suffix (see EXPORT_SUFFIXES)."""
+def render_codebook(book: Codebook, suffix: str, lang: Lang = "en") -> bytes:
+    """The codebook in the format of a file suffix (see EXPORT_SUFFIXES); ``lang`` sets the
+    labels of the .md and .tex renders (YAML and .qdc are data: the same in every language)."""
     suffix = suffix.lower()
     if suffix in (".yaml", ".yml"):
         from .yaml_io import dump_yaml
@@ -311,19 +313,19 @@ def render_codebook(book: Codebook, suffix: str) -> bytes:
     if suffix == ".md":
         from .render import to_markdown
 
-        return to_markdown(book).encode("utf-8")
+        return to_markdown(book, lang).encode("utf-8")
     if suffix == ".tex":
         from .render import to_latex
 
-        return to_latex(book).encode("utf-8")
+        return to_latex(book, lang).encode("utf-8")
     raise InvalidInput(f"cannot export a codebook as {suffix or 'a file without suffix'!r}",
                        f"use one of {', '.join(EXPORT_SUFFIXES)}")
 
 
-def export_codebook(session: Session, path: str | Path) -> dict[str, Any]:
+def export_codebook(session: Session, path: str | Path, lang: Lang = "en") -> dict[str, Any]:
     """Write the database codebook to ``path``, format from its suffix."""
     path = Path(path)
-    data = render_codebook(load_codebook(session), path.suffix)
+    data = render_codebook(load_codebook(session), path.suffix, lang)
     if not path.parent.exists():
         raise InvalidInput(f"folder {path.parent} does not exist", "create it first")
     _write_atomic(path, data)

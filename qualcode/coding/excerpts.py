@@ -3,7 +3,10 @@
 Each renderer takes the rows of :func:`qualcode.coding.retrieve.find_segments` (with
 ``spans=True`` to quote the coded span rather than the whole segment). The attribution
 says who speaks (agent and profile) or what the text is (a fieldnote, a document) and
-where (`document:N`), so a quotation in a thesis can be traced back.
+where (`document:N`), so a quotation in a thesis can be traced back. Every renderer takes
+``lang`` (``fr`` or ``en``, see :mod:`qualcode.export.i18n`): French quotes with « » and
+non-breaking spaces, English with “ ”; labels (interviewer, observation note, headers) follow.
+The CSV is data: the same columns in every language.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..csvfile import csv_writer
+from ..export.i18n import DEFAULT_LANG, Lang, t
+from ..export.i18n import quote as quoted
 from ..textutil import norm_name
 from .csvio import neutralise
 
@@ -44,17 +49,21 @@ def _agent_label(name: str, attrs: dict[str, str], keys: list[str]) -> str:
     return f"{name} ({', '.join(f'{k}={v}' for k, v in values)})"
 
 
-def speaker_label(row: Row, keys: list[str]) -> str:
+def _interviewer(lang: Lang) -> str:
+    return f" ({t('ex.interviewer', lang)})"
+
+
+def speaker_label(row: Row, keys: list[str], lang: Lang = DEFAULT_LANG) -> str:
     """`Hélène (social)`, `E (interviewer)`, or the document's agents for fieldnotes."""
     if row["agents"]:
         return " & ".join(_agent_label(a, row["profiles"].get(a, {}), keys)
                           for a in row["agents"])
     if row.get("speaker"):
-        return row["speaker"] + (" (interviewer)" if row.get("interviewer") else "")
+        return row["speaker"] + (_interviewer(lang) if row.get("interviewer") else "")
     return ""
 
 
-def attribution(row: Row, keys: list[str]) -> str:
+def attribution(row: Row, keys: list[str], lang: Lang = DEFAULT_LANG) -> str:
     """`— Hélène, social, entretien_01.txt:4` for a turn of a known agent, `— E
     (interviewer), …` for another speaker, `— note d’observation, notes.txt:2` for a
     fieldnote paragraph (never signed by the agents it mentions), `— doc.txt:3` otherwise."""
@@ -67,18 +76,19 @@ def attribution(row: Row, keys: list[str]) -> str:
             profile = [v if len(keys) == 1 else f"{k}={v}" for k, v in values]
             who = ", ".join([row["agents"][0], *profile])
         else:
-            who = speaker + (" (interviewer)" if row.get("interviewer") else "")
+            who = speaker + (_interviewer(lang) if row.get("interviewer") else "")
         return f"— {who}, {where}"
     if row.get("kind") == "observation":
-        return f"— note d’observation, {where}"
+        return f"— {t('ex.fieldnote', lang)}, {where}"
     return f"— {where}"
 
 
-def provenance(row: Row, keys: list[str], with_codes: bool = False) -> str:
+def provenance(row: Row, keys: list[str], with_codes: bool = False,
+               lang: Lang = DEFAULT_LANG) -> str:
     """The attribution, followed by the segment's codes when no heading names them."""
-    line = attribution(row, keys)
+    line = attribution(row, keys, lang)
     if with_codes and row["codes"]:
-        line += f" ; codes : {', '.join(row['codes'])}"
+        line += t("sep", lang) + t("ex.codes", lang, codes=", ".join(row["codes"]))
     return line
 
 
@@ -137,14 +147,16 @@ def quote_pieces(row: Row, names: set[str] | None, context: int = 0) -> list[str
     return pieces
 
 
-def quote(row: Row, names: set[str] | None = None, context: int = 0) -> str:
-    """`« … hausse les épaules … »`: see :func:`quote_pieces`."""
-    return f"« {' '.join(quote_pieces(row, names, context))} »"
+def quote(row: Row, names: set[str] | None = None, context: int = 0,
+          lang: Lang = DEFAULT_LANG) -> str:
+    """`« … hausse les épaules … »` (French) or `“… hausse les épaules …”`: see
+    :func:`quote_pieces`."""
+    return quoted(" ".join(quote_pieces(row, names, context)), lang)
 
 
 def render_markdown(rows: list[Row], *, keys: list[str], title: str | None = None,
                     groups: list[tuple[str, set[str]]] | None = None,
-                    context: int = 0, whole: bool = False) -> str:
+                    context: int = 0, whole: bool = False, lang: Lang = DEFAULT_LANG) -> str:
     """Excerpts under a heading per requested code, each quoting that code's span (the
     whole segment when ``whole`` or without ``groups``), then its attribution."""
     out: list[str] = []
@@ -154,8 +166,8 @@ def render_markdown(rows: list[Row], *, keys: list[str], title: str | None = Non
         if heading is not None:
             out += [f"## {heading}", ""]
         for row in chosen:
-            out += [f"> {quote(row, names, context)}", "",
-                    provenance(row, keys, with_codes=heading is None), ""]
+            out += [f"> {quote(row, names, context, lang)}", "",
+                    provenance(row, keys, with_codes=heading is None, lang=lang), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -169,7 +181,7 @@ def _grouped(rows: list[Row], groups: list[tuple[str, set[str]]] | None, whole: 
 
 def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str | None = None,
                groups: list[tuple[str, set[str]]] | None = None,
-               context: int = 0, whole: bool = False) -> None:
+               context: int = 0, whole: bool = False, lang: Lang = DEFAULT_LANG) -> None:
     """A Word document: a heading per requested code (or one list), each excerpt as a quote
     followed by its provenance in italics."""
     import docx
@@ -178,13 +190,13 @@ def write_docx(rows: list[Row], path: Path | str, *, keys: list[str], title: str
     from ..export.render import xml_safe
 
     document = docx.Document()
-    document.add_heading(xml_safe(title or "Excerpts"), level=1)
+    document.add_heading(xml_safe(title or t("ex.title", lang)), level=1)
     for heading, names, chosen in _grouped(rows, groups, whole):
         if heading is not None:
             document.add_heading(xml_safe(f"{heading} ({len(chosen)})"), level=2)
         for row in chosen:
-            document.add_paragraph(xml_safe(quote(row, names, context)), style="Quote")
-            line = provenance(row, keys, with_codes=heading is None)
+            document.add_paragraph(xml_safe(quote(row, names, context, lang)), style="Quote")
+            line = provenance(row, keys, with_codes=heading is None, lang=lang)
             document.add_paragraph().add_run(xml_safe(line)).italic = True
     try:
         document.save(str(path))
@@ -210,15 +222,18 @@ def render_csv(rows: list[Row], excel: bool = False) -> str:
     return buf.getvalue()
 
 
-XLSX_HEADER = ("document", "segment", "locuteur", "codes", "codeurs", "extrait", "source")
-_XLSX_WIDTHS = (0, 9, 16, 24, 14, 70, 40)  # A: see below
+XLSX_HEADER = ("ex.document", "ex.segment", "ex.speaker", "codes", "ex.coders", "ex.quote",
+               "ex.source")
+_XLSX_WIDTHS = (0, 9, 16, 24, 14, 70, 40)  # A: see below; never narrower than the header
 
 
 def write_xlsx(rows: list[Row], path: Path | str, *, keys: list[str],
-               names: set[str] | None = None, context: int = 0) -> None:
+               names: set[str] | None = None, context: int = 0, lang: Lang = DEFAULT_LANG,
+               title: str | None = None) -> None:
     """One row per excerpt: document, segment, speaker, codes, coders (of the quoted
     codes), the quote and its attribution; bold header, wrapped text, formulas shown as
-    text. ``names``: the codes whose spans are quoted (None: the whole segment)."""
+    text. ``names``: the codes whose spans are quoted (None: the whole segment); ``title``
+    (--caption) goes in a bold first row above the header."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -227,9 +242,15 @@ def write_xlsx(rows: list[Row], path: Path | str, *, keys: list[str],
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "extraits"
-    ws.append(list(XLSX_HEADER))
-    for cell in ws[1]:
+    ws.title = t("ex.sheet", lang)
+    header = [t(key, lang) for key in XLSX_HEADER]
+    if title:
+        ws.append([safe_cell(xml_safe(title))])
+        ws["A1"].font = Font(bold=True)
+        ws.append([])
+    ws.append(header)
+    header_row = ws.max_row
+    for cell in ws[header_row]:
         cell.font = Font(bold=True)
     for row in rows:
         coded_by = row.get("coded_by", {})
@@ -237,18 +258,18 @@ def write_xlsx(rows: list[Row], path: Path | str, *, keys: list[str],
         coders = sorted({who for c in quoted for who in coded_by.get(c, ())})
         cells = [row["document"], row["segment"], row.get("speaker") or "",
                  ", ".join(row["codes"]), ", ".join(coders),
-                 quote(row, names, context), attribution(row, keys)]
+                 quote(row, names, context, lang), attribution(row, keys, lang)]
         ws.append([v if isinstance(v, int) else safe_cell(xml_safe(v)) for v in cells])
     wrap = Alignment(wrap_text=True, vertical="top")
-    for line in ws.iter_rows(min_row=2):
+    for line in ws.iter_rows(min_row=header_row + 1):
         for cell in line:
             cell.alignment = wrap
-    for letter, width in zip("ABCDEFG", _XLSX_WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = width
+    for letter, width, head in zip("ABCDEFG", _XLSX_WIDTHS, header, strict=True):
+        ws.column_dimensions[letter].width = max(width, len(head) + 2)
     # the document column fits its longest name (within reason)
     ws.column_dimensions["A"].width = max(12, min(40, max(
         (len(r["document"]) for r in rows), default=10) + 2))
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{header_row + 1}"
     try:
         wb.save(str(path))
     except OSError as exc:

@@ -2,11 +2,19 @@
 
 - csv: one tidy (long) table, one row per cell with its group, ready for ``pandas.read_csv``
   or R's ``read.csv``; text cells that a spreadsheet would run as a formula get a leading ``'``.
-- md: GitHub pipe tables, a heading per group and the base line under it.
+- md: GitHub pipe tables, a heading per group (the caption) and the base line under it; the
+  notes and the provenance (date, codebook, command line) in paragraphs under the table.
 - tex: booktabs tables (``\\toprule``/``\\midrule``/``\\bottomrule``) whose caption states the
-  base; special characters escaped, accents kept as UTF-8.
-- xlsx: one sheet per group with the base above a bold header row (needs ``-o``).
-- json: the contract's payload.
+  base (or is the user's ``--caption``, the base then going under the table); notes and
+  provenance in a footnote-size paragraph under the tabular, inside the float; special
+  characters escaped, accents kept as UTF-8.
+- xlsx: one sheet per group with the caption and the base above a bold header row, columns
+  wide enough for their headers, and a last sheet "provenance" (needs ``-o``).
+- json: the contract's payload, with a ``provenance`` object.
+- csv: data only, the same in every language (no comment lines: Excel would show them as
+  rows); each row carries its coders and codebook.
+
+Labels and text numbers follow ``report.lang`` (see :mod:`qualcode.export.i18n`).
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from typing import Any
 
 from ..csvfile import EXCEL_BOM, csv_writer
 from ..errors import InvalidInput
-from .tables import INT, PCT, RATIO, TEXT, Report, fmt
+from .i18n import NBSP, NNBSP, Lang, t
+from .tables import INT, PCT, RATIO, TEXT, Report, Table, fmt, provenance_line
 
 FORMATS = ("csv", "md", "tex", "xlsx", "json")
 SUFFIX_FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".tex": "tex",
@@ -61,23 +70,29 @@ def _md_cell(text: str) -> str:
 
 
 def to_markdown(report: Report) -> str:
+    lang = report.lang
+    prov = provenance_line(report, "`{command}`")
     out: list[str] = []
-    for t in report.tables:
-        out += [f"## {_md_cell(t.title)}", ""]
-        if t.base:
-            out += [f"Base: {_md_cell(t.base)}", ""]
-        out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
-        out.append("|" + "|".join(":---" if k == TEXT else "---:" for k in t.kinds) + "|")
-        for row in t.rows:
-            out.append("| " + " | ".join(_md_cell(fmt(v, k)) for v, k in
-                                         zip(row, t.kinds, strict=True)) + " |")
-        if not t.rows:
-            out.append("| " + " | ".join("" for _ in t.header) + " |")
+    for tb in report.tables:
+        out += [f"## {_md_cell(tb.title)}", ""]
+        if tb.base:
+            out += [_md_cell(t("base", lang, text=tb.base)), ""]
+        out.append("| " + " | ".join(_md_cell(h) for h in tb.header) + " |")
+        out.append("|" + "|".join(":---" if k == TEXT else "---:" for k in tb.kinds) + "|")
+        for row in tb.rows:
+            out.append("| " + " | ".join(_md_cell(fmt(v, k, lang)) for v, k in
+                                         zip(row, tb.kinds, strict=True)) + " |")
+        if not tb.rows:
+            out.append("| " + " | ".join("" for _ in tb.header) + " |")
         out.append("")
-        for note in t.notes:
-            out.append(f"> Warning: {_md_cell(note)}")
-        if t.notes:
+        for note in tb.notes:
+            out.append(f"> {_md_cell(t('warning', lang, text=note))}")
+        if tb.notes:
             out.append("")
+        for remark in tb.remarks:
+            out += [_md_cell(t("note", lang, text=remark)), ""]
+        if prov:
+            out += [f"*{prov}*", ""]
     return "\n".join(out)
 
 
@@ -88,8 +103,10 @@ _TEX_RE = re.compile("|".join(re.escape(c) for c in _TEX_SPECIAL))
 
 
 def tex_escape(text: str) -> str:
-    """Escape LaTeX's special characters; accents and typographic quotes stay UTF-8."""
-    return _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group()], text)
+    """Escape LaTeX's special characters; accents and typographic quotes stay UTF-8; French
+    non-breaking spaces become ``~`` and thin ones ``\\,`` (what pdfLaTeX understands)."""
+    escaped = _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group()], text)
+    return escaped.replace(NBSP, "~").replace(NNBSP, "\\,")
 
 
 def _slug(text: str) -> str:
@@ -99,21 +116,38 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", norm_name(text)).strip("-") or "table"
 
 
+def _tex_note(text: str) -> str:
+    return f"\\par\\smallskip{{\\footnotesize {text}}}"
+
+
 def to_latex(report: Report) -> str:
-    out = [f"% qualcode {report.kind} tables; needs \\usepackage{{booktabs}}"]
-    for t in report.tables:
-        spec = "".join("l" if k == TEXT else "r" for k in t.kinds)
-        caption = tex_escape(t.title) + (f". Base: {tex_escape(t.base)}." if t.base else ".")
+    lang = report.lang
+    prov = provenance_line(report, "\x00{command}\x01")
+    prov = tex_escape(prov).replace("\x00", "\\texttt{").replace("\x01", "}")
+    out = [f"% qualcode {report.kind} tables; needs \\usepackage{{booktabs}}"
+           + (" and, for « », \\usepackage[T1]{fontenc}" if lang == "fr" else "")]
+    for tb in report.tables:
+        spec = "".join("l" if k == TEXT else "r" for k in tb.kinds)
+        if tb.captioned or not tb.base:
+            caption = tex_escape(tb.title)
+        else:  # the generated caption states the base
+            caption = f"{tex_escape(tb.title)}. {tex_escape(t('base', lang, text=tb.base))}."
         out += ["\\begin{table}[htbp]", "\\centering", f"\\caption{{{caption}}}",
-                f"\\label{{tab:{_slug(report.kind)}-{_slug(t.name)}}}",
+                f"\\label{{tab:{_slug(report.kind)}-{_slug(tb.name)}}}",
                 f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
-                " & ".join(tex_escape(h) for h in t.header) + " \\\\", "\\midrule"]
-        for row in t.rows:
-            out.append(" & ".join(tex_escape(fmt(v, k)) for v, k in
-                                  zip(row, t.kinds, strict=True)) + " \\\\")
+                " & ".join(tex_escape(h) for h in tb.header) + " \\\\", "\\midrule"]
+        for row in tb.rows:
+            out.append(" & ".join(tex_escape(fmt(v, k, lang)) for v, k in
+                                  zip(row, tb.kinds, strict=True)) + " \\\\")
         out += ["\\bottomrule", "\\end{tabular}"]
-        for note in t.notes:
-            out.append(f"\\par\\smallskip{{\\footnotesize Warning: {tex_escape(note)}}}")
+        if tb.captioned and tb.base:
+            out.append(_tex_note(tex_escape(t("base", lang, text=tb.base))))
+        for note in tb.notes:
+            out.append(_tex_note(tex_escape(t("warning", lang, text=note))))
+        for remark in tb.remarks:
+            out.append(_tex_note(tex_escape(t("note", lang, text=remark))))
+        if prov:
+            out.append(_tex_note(prov))
         out += ["\\end{table}", ""]
     return "\n".join(out)
 
@@ -152,35 +186,66 @@ def _xlsx_cell(value: Any) -> Any:
     return safe_cell(xml_safe(value))
 
 
+def _fit_columns(ws: Any, table: Table, lang: Lang) -> None:
+    """Each column as wide as its header and its cells (within reason): no cut headers."""
+    from openpyxl.utils import get_column_letter
+
+    for j, head in enumerate(table.header):
+        cells = [fmt(row[j], table.kinds[j], lang) for row in table.rows]
+        width = max([len(str(head)), *(len(c) for c in cells)]) + 2
+        ws.column_dimensions[get_column_letter(j + 1)].width = max(8, min(60, width))
+
+
+def _provenance_sheet(wb: Any, report: Report, taken: set[str]) -> None:
+    from openpyxl.styles import Font
+
+    lang = report.lang
+    ws = wb.create_sheet(sheet_name(t("prov.sheet", lang), taken))
+    ws.append([t("prov.field", lang), t("prov.value", lang)])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    labels = {"date": t("prov.date", lang), "codebook": t("prov.codebook", lang),
+              "command": t("prov.command", lang), "qualcode": "qualcode"}
+    for key, value in report.provenance.items():
+        ws.append([labels.get(key, key), _xlsx_cell(value)])
+    ws.column_dimensions["A"].width = max(len(v) for v in labels.values()) + 4
+    ws.column_dimensions["B"].width = max(12, min(120, max(
+        (len(str(v)) for v in report.provenance.values()), default=10) + 2))
+
+
 def write_xlsx(report: Report, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    lang = report.lang
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
     number_format = {INT: "0", PCT: "0.0", RATIO: "0.000"}
-    for t in report.tables:
-        ws = wb.create_sheet(sheet_name(xml_safe(t.name), taken))
-        ws.append([_xlsx_cell(t.title)])
+    for tb in report.tables:
+        ws = wb.create_sheet(sheet_name(xml_safe(tb.name), taken))
+        ws.append([_xlsx_cell(tb.title)])
         ws["A1"].font = Font(bold=True)
-        if t.base:
-            ws.append([_xlsx_cell(f"Base: {t.base}")])
-        for note in t.notes:
-            ws.append([_xlsx_cell(f"Warning: {note}")])
+        if tb.base:
+            ws.append([_xlsx_cell(t("base", lang, text=tb.base))])
+        for note in tb.notes:
+            ws.append([_xlsx_cell(t("warning", lang, text=note))])
+        for remark in tb.remarks:
+            ws.append([_xlsx_cell(t("note", lang, text=remark))])
         ws.append([])
-        ws.append([_xlsx_cell(h) for h in t.header])
+        ws.append([_xlsx_cell(h) for h in tb.header])
         header_row = ws.max_row
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
-        for row in t.rows:
+        for row in tb.rows:
             ws.append([_xlsx_cell(v) for v in row])
-            for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
+            for cell, kind in zip(ws[ws.max_row], tb.kinds, strict=True):
                 if kind in number_format and isinstance(cell.value, int | float):
                     cell.number_format = number_format[kind]
         ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
-        ws.column_dimensions["A"].width = max(12, min(40, max(
-            (len(str(r[0])) for r in t.rows), default=10) + 2))
+        _fit_columns(ws, tb, lang)
+    if report.provenance:
+        _provenance_sheet(wb, report, taken)
     try:
         wb.save(path)
     except OSError as exc:
