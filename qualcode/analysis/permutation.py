@@ -87,12 +87,17 @@ def _spread(values: np.ndarray) -> np.ndarray:
     return values.max(axis=-2) - values.min(axis=-2)
 
 
-def _arrangements(labels: np.ndarray) -> int:
-    """How many distinct ways the label sets can be dealt to the units (a multinomial)."""
+def _arrangements(labels: np.ndarray, cap: int) -> int:
+    """How many distinct ways the label sets can be dealt to the units (a multinomial), or
+    ``cap + 1`` when there are more than ``cap`` (100,000 factorials are not computed)."""
     _, counts = np.unique(labels, return_counts=True)
-    total = math.factorial(len(labels))
+    log_total = math.lgamma(len(labels) + 1) - sum(math.lgamma(c + 1) for c in counts.tolist())
+    if log_total > math.log(cap) + 1:
+        return cap + 1
+    total, placed = 1, 0
     for c in counts.tolist():
-        total //= math.factorial(c)
+        placed += c
+        total *= math.comb(placed, c)
     return total
 
 
@@ -168,7 +173,7 @@ def permutation_test(presence: np.ndarray, membership: np.ndarray, groups: list[
 
     both, singles = group_counts(label_of)
     observed = _spread(_pair_values(both, singles, sizes, pairs, statistic))
-    total = _arrangements(label_of)
+    total = _arrangements(label_of, permutations)
     exact = total <= permutations
     at_least = np.zeros(observed.shape, dtype=np.int64)
     if exact:

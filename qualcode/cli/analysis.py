@@ -31,6 +31,12 @@ OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", metavar="PATH",
     help="Write to this file instead of stdout (required for xlsx).")]
 
+DpiOpt = Annotated[int, typer.Option(
+    "--dpi", metavar="N", help="Resolution of PNG figures (300 for print).")]
+FigLangOpt = Annotated[str, typer.Option(
+    "--lang", metavar="fr|en", envvar="QUALCODE_LANG",
+    help="Language of the figures' labels (env QUALCODE_LANG).")]
+
 MAX_TERMINAL_WARNINGS = 5
 
 
@@ -144,6 +150,24 @@ def cooccurrence(
     plot: Annotated[Path | None, typer.Option(
         metavar="FILE",
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
+    side_by_side: Annotated[bool, typer.Option(
+        "--side-by-side", help="With --plot: the groups as panels of one figure FILE.")] = False,
+    network: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Draw a network per group (nodes: frequency, edges: Jaccard): "
+                             "FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
+    min_jaccard: Annotated[float, typer.Option(
+        metavar="X", min=0.0, max=1.0,
+        help="Leave edges under this Jaccard out of --network.")] = 0.05,
+    dpi: DpiOpt = 300,
+    lang: FigLangOpt = "en",
+    test: Annotated[bool, typer.Option(
+        "--test", help="Test each pair for a difference between the --by groups "
+                       "(permutation test of the unit labels).")] = False,
+    permutations: Annotated[int, typer.Option(
+        metavar="N", min=1, help="Random arrangements for --test.")] = 999,
+    seed: Annotated[int, typer.Option(
+        metavar="N", help="Seed of --test's arrangements (same seed, same p-values).")
+    ] = 20_240_917,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
 ) -> None:
@@ -153,17 +177,24 @@ def cooccurrence(
     """
     from ..analysis.service import cooccurrence_report
     from ..analysis.units import split_codes
+    from ..export.permutation import add_permutation
     from ..export.tables import cooccurrence_report as to_report
 
     with session() as s:
         result = cooccurrence_report(s, by=by, unit=unit, measure=measure,
-                                     codes=split_codes(codes), rollup=rollup, coders=coder)
+                                     codes=split_codes(codes), rollup=rollup, coders=coder,
+                                     test=test, permutations=permutations, seed=seed)
     if plot is not None:
         from ..export.plot import plot_heatmaps
 
-        for path in plot_heatmaps(result, plot):
+        for path in plot_heatmaps(result, plot, dpi=dpi, lang=lang, side_by_side=side_by_side):
             _status(f"Wrote {path}")
-    _emit(to_report(result), format_, output, json_, excel)
+    if network is not None:
+        from ..export.network import plot_networks
+
+        for path in plot_networks(result, network, dpi=dpi, lang=lang, min_jaccard=min_jaccard):
+            _status(f"Wrote {path}")
+    _emit(add_permutation(to_report(result), result), format_, output, json_, excel)
 
 
 def crosstab(
@@ -181,6 +212,11 @@ def crosstab(
     coder: CodersOpt = None,
     format_: FormatOpt = None,
     output: OutputOpt = None,
+    plot: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Draw grouped bars (FILE.png|svg|pdf): counts, or the "
+                             "percentages of --percent col|row.")] = None,
+    dpi: DpiOpt = 300,
+    lang: FigLangOpt = "en",
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
 ) -> None:
@@ -201,6 +237,11 @@ def crosstab(
     with session() as s:
         result = crosstab_report(s, by=by, codes=split_codes(codes), rollup=rollup,
                                  coders=coder)
+    if plot is not None:
+        from ..export.bars import plot_bars
+
+        drawn = plot_bars(result, plot, measure=measure, percent=percent, dpi=dpi, lang=lang)
+        _status(f"Wrote {drawn}")
     _emit(to_report(result, measure, percent), format_, output, json_, excel)
 
 

@@ -20,10 +20,9 @@ def permutation_table(result: Any) -> Table:
     codes = result.tables[0].codes
     share = test.statistic == "share"
     value_kind = PCT if share else RATIO
-    label = "% with both" if share else "jaccard"
     header = ["code A", "code B",
-              *(f"{g} {label} (n={n})" for g, n in zip(test.groups, test.sizes, strict=True)),
-              "largest gap", "p", "p (Holm)", "small cells"]
+              *(f"{g} (n={n})" for g, n in zip(test.groups, test.sizes, strict=True)),
+              "gap", "p", "p Holm", "small cells"]
     kinds = [TEXT, TEXT, *([value_kind] * len(test.groups)), value_kind, TEXT, TEXT, TEXT]
     scale = 100.0 if share else 1.0
     rows = []
@@ -31,14 +30,14 @@ def permutation_table(result: Any) -> Table:
         rows.append([codes[pair.i], codes[pair.j], *(v * scale for v in pair.values),
                      pair.difference * scale, _p_text(pair.p, test.exact, test.permutations),
                      f"{pair.p_holm:.3f}", "yes" if pair.small else ""])
-    what = ("the share of the group's units coded with both codes" if share
+    what = ("the % of the group's units coded with both codes" if share
             else "the Jaccard coefficient of the pair in each group")
     how = (f"exact, all {test.permutations:,} arrangements" if test.exact
            else f"{test.permutations:,} random arrangements, seed {test.seed}; "
                 "p = (1 + arrangements at least as far apart) / (1 + arrangements)")
     base = (f"permutation test of the {result.by} labels of the {result.unit}s ({how}); "
-            f"statistic: largest gap between two groups in {what}; p (Holm) adjusts for the "
-            f"{len(test.pairs)} pairs tested")
+            f"columns per group: {what}; gap: the largest between two groups; "
+            f"p Holm adjusts for the {len(test.pairs)} pairs tested")
     notes = []
     small = [f"{codes[p.i]} x {codes[p.j]}" for p in test.pairs if p.small]
     if small:

@@ -58,9 +58,9 @@ def check_lang(lang: str) -> Lang:
 
 
 def wrap_name(name: str, width: int = WRAP) -> str:
-    """A code name on lines of at most ``width`` characters, broken at spaces (not inside a
-    word unless it alone is longer)."""
-    return "\n".join(textwrap.wrap(name, width, break_long_words=True,
+    """A code name on lines of about ``width`` characters, broken at spaces only (a word
+    longer than a line stays whole: « déqualification » must not lose its last letter)."""
+    return "\n".join(textwrap.wrap(name, width, break_long_words=False,
                                    break_on_hyphens=False)) or name
 
 
@@ -218,8 +218,12 @@ def _colourbar(fig: Any, image: Any, axes: Any, result: Any, lang: str) -> None:
     if result.measure == "count":
         bar.locator = MaxNLocator(integer=True)  # counts have no fractions
         bar.update_ticks()
-    elif lang == "fr":
-        bar.formatter = FuncFormatter(lambda v, _pos: f"{v:g}".replace(".", ","))
+    else:  # one number of decimals on every tick, a decimal comma in French
+        digits = 2 if result.measure == "jaccard" else 0
+        comma = lang == "fr"
+        bar.formatter = FuncFormatter(
+            lambda v, _pos: (f"{v:.{digits}f}".replace(".", ",") if comma
+                             else f"{v:.{digits}f}"))
         bar.update_ticks()
     bar.ax.set_gid("colourbar")  # SVG: <g id="colourbar"> holds the scale's ticks
 
