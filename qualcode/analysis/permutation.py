@@ -105,6 +105,9 @@ def _enumerate(labels: np.ndarray) -> Iterator[np.ndarray]:
     """Every distinct arrangement of ``labels`` (a multiset) over its positions."""
     kinds, counts = np.unique(labels, return_counts=True)
     n = len(labels)
+    if n == 0:  # no unit has a group: one (empty) arrangement
+        yield labels.copy()
+        return
 
     def deal(free: tuple[int, ...], k: int) -> Iterator[list[tuple[int, tuple[int, ...]]]]:
         if k == len(kinds) - 1:
