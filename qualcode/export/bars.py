@@ -16,6 +16,7 @@ from .plot import (
     check_lang,
     check_plot_path,
     pyplot,
+    quarter,
     save,
     wrap_name,
 )
@@ -43,7 +44,7 @@ def _word(key: str, lang: str, **fmt: Any) -> str:
 
 def bar_size(n_codes: int, n_groups: int) -> tuple[float, float]:
     """Figure size in inches: wider with more codes and groups."""
-    return round(max(6.0, 1.0 + n_codes * (0.35 * n_groups + 0.45)), 2), 4.8
+    return quarter(max(6.0, 1.0 + n_codes * (0.35 * n_groups + 0.45))), 4.75
 
 
 def bar_values(result: Any, measure: str, percent: str) -> tuple[Any, str]:

@@ -27,7 +27,7 @@ from .plot import (
 )
 
 DEFAULT_MIN_JACCARD = 0.05
-NETWORK_SIZE = (7.0, 6.4)  # inches: 2100 x 1920 pixels at 300 dpi
+NETWORK_SIZE = (7.0, 6.5)  # inches: 2100 x 1950 pixels at 300 dpi
 MAX_NODE_AREA = 2600.0  # points^2 of the most frequent code
 MAX_EDGE_WIDTH = 8.0  # points added for the strongest edge of the figure's groups
 

@@ -161,7 +161,12 @@ def _scales(result: Any) -> list[tuple[float, float]]:
 def heatmap_size(n_codes: int, panels: int = 1) -> tuple[float, float]:
     """Figure size in inches for ``panels`` matrices of ``n_codes`` codes side by side."""
     side = max(3.2, 0.62 * n_codes + 1.6)
-    return round(side * panels + 1.6, 2), round(side + 1.6, 2)
+    return quarter(side * panels + 1.6), quarter(side + 1.6)
+
+
+def quarter(inches: float) -> float:
+    """Rounded to a quarter inch: times any integer dpi, an exact number of pixels."""
+    return round(inches * 4) / 4
 
 
 def _cell_text(value: float, measure: str, lang: str) -> str:
