@@ -151,7 +151,8 @@ def cooccurrence(
         metavar="FILE",
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
     side_by_side: Annotated[bool, typer.Option(
-        "--side-by-side", help="With --plot: the groups as panels of one figure FILE.")] = False,
+        "--side-by-side",
+        help="--plot and --network draw the groups as panels of one figure FILE.")] = False,
     network: Annotated[Path | None, typer.Option(
         metavar="FILE", help="Draw a network per group (nodes: frequency, edges: Jaccard): "
                              "FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
@@ -192,7 +193,8 @@ def cooccurrence(
     if network is not None:
         from ..export.network import plot_networks
 
-        for path in plot_networks(result, network, dpi=dpi, lang=lang, min_jaccard=min_jaccard):
+        for path in plot_networks(result, network, dpi=dpi, lang=lang, min_jaccard=min_jaccard,
+                                  side_by_side=side_by_side):
             _status(f"Wrote {path}")
     _emit(add_permutation(to_report(result), result), format_, output, json_, excel)
 

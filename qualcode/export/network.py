@@ -27,7 +27,14 @@ from .plot import (
 )
 
 DEFAULT_MIN_JACCARD = 0.05
+RADIAL = 10  # more codes than this: names written along the radius
+
+
+def network_size(n_codes: int) -> tuple[float, float]:
+    """Figure size in inches of one network."""
+    return RADIAL_SIZE if n_codes > RADIAL else NETWORK_SIZE
 NETWORK_SIZE = (7.0, 6.5)  # inches: 2100 x 1950 pixels at 300 dpi
+RADIAL_SIZE = (8.5, 8.0)  # more codes, names along the radius: more room
 MAX_NODE_AREA = 2600.0  # points^2 of the most frequent code
 MAX_EDGE_WIDTH = 8.0  # points added for the strongest edge of the figure's groups
 
@@ -69,10 +76,12 @@ def network_edges(counts: Any, threshold: float) -> list[tuple[int, int, float]]
 
 
 def plot_networks(result: Any, path: Path, *, dpi: int = DEFAULT_DPI, lang: str = "en",
-                  min_jaccard: float = DEFAULT_MIN_JACCARD) -> list[Path]:
+                  min_jaccard: float = DEFAULT_MIN_JACCARD, side_by_side: bool = False
+                  ) -> list[Path]:
     """One network per table of a CooccurrenceResult, beside ``path`` like the heatmaps
-    (``network_all.png``, ``network_social.png``); the groups share the scales of node areas
-    and edge widths. The edges are Jaccard coefficients whatever the result's measure
+    (``network_all.png``, ``network_social.png``), or with ``side_by_side`` the groups
+    (without (all)) as panels of the one file ``path``. The groups share the scales of node
+    areas and edge widths. Edges are Jaccard coefficients whatever the result's measure
     (computed from its counts)."""
     import numpy as np
 
@@ -82,8 +91,6 @@ def plot_networks(result: Any, path: Path, *, dpi: int = DEFAULT_DPI, lang: str 
     lang = check_lang(lang)
     if not 0 <= min_jaccard <= 1:
         raise ValueError("min_jaccard is a Jaccard coefficient, between 0 and 1")
-    paths = heatmap_paths(path, [t.group for t in result.tables]) if len(result.tables) > 1 \
-        else [path]
     groups = [t for t in result.tables if t.group != ALL_GROUP]
 
     def scale(tables: list[Any]) -> tuple[int, float]:
@@ -98,24 +105,51 @@ def plot_networks(result: Any, path: Path, *, dpi: int = DEFAULT_DPI, lang: str 
 
     shared = scale(groups)
     with pyplot() as plt:
+        if side_by_side:
+            panels = groups or result.tables
+            width, height = network_size(len(panels[0].codes))
+            fig = plt.figure(figsize=(width * len(panels), height), layout="constrained")
+            axes = fig.subplots(1, len(panels), squeeze=False)[0]
+            top, strongest = shared if groups else scale(panels)
+            for ax, table in zip(axes, panels, strict=True):
+                _draw(plt, ax, result, table, lang, min_jaccard, top, strongest)
+            _note(fig, result, lang, top, min_jaccard, strongest)
+            save(plt, fig, path, dpi)
+            return [path]
+        paths = heatmap_paths(path, [t.group for t in result.tables]) \
+            if len(result.tables) > 1 else [path]
         for table, out in zip(result.tables, paths, strict=True):
             top, strongest = scale([table]) if table.group == ALL_GROUP or not groups \
                 else shared
-            _draw(plt, result, table, out, dpi, lang, min_jaccard, top, strongest)
+            fig = plt.figure(figsize=network_size(len(table.codes)), layout="constrained")
+            _draw(plt, fig.add_subplot(), result, table, lang, min_jaccard, top, strongest)
+            _note(fig, result, lang, top, min_jaccard, strongest)
+            save(plt, fig, out, dpi)
     return paths
 
 
-def _draw(plt: Any, result: Any, table: Any, out: Path, dpi: int, lang: str,
-          threshold: float, top: int, strongest: float) -> None:
+def _note(fig: Any, result: Any, lang: str, top: int, threshold: float,
+          strongest: float) -> None:
+    fig.supxlabel(_word("note", lang, units=word(result.unit, lang), top=top,
+                        threshold=_decimal(threshold, lang),
+                        strongest=_decimal(strongest, lang)),
+                  fontsize=7, color="#555555", x=0.01, ha="left")
+
+
+def _draw(plt: Any, ax: Any, result: Any, table: Any, lang: str, threshold: float, top: int,
+          strongest: float) -> None:
+    """One group's network on ``ax``: the codes on a circle, the edges over the threshold."""
     n = len(table.codes)
     points = circle_layout(n)
     freq = [int(v) for v in table.counts.diagonal()]
-    fig = plt.figure(figsize=NETWORK_SIZE, layout="constrained")
-    ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_xlim(-1.5, 1.5)
-    ax.set_ylim(-1.35, 1.35)
+    # room around the circle for the names, which are drawn outside it; past RADIAL codes
+    # the names run outward along the radius, where neighbours cannot collide
+    radial = n > RADIAL
+    room = 2.05 if radial else 1.75
+    ax.set_xlim(-room, room)
+    ax.set_ylim(-room + 0.15, room - 0.15)
     cmap = plt.get_cmap("Blues")
     edges = network_edges(table.counts, threshold)
     strongest = max(strongest, 1e-9)
@@ -130,13 +164,24 @@ def _draw(plt: Any, result: Any, table: Any, out: Path, dpi: int, lang: str,
         ax.text(mx, my, _decimal(jac, lang), fontsize=7, ha="center", va="center", zorder=3,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                       "edgecolor": "none", "alpha": 0.85})
-    areas = [max(MAX_NODE_AREA * f / top, 12.0) for f in freq]
+    # nodes shrink when there are many, so that neighbours on the circle do not touch
+    largest = MAX_NODE_AREA * min(1.0, (8 / max(n, 1)) ** 2)
+    areas = [max(largest * f / top, 12.0) for f in freq]
     ax.scatter([p[0] for p in points], [p[1] for p in points], s=areas, color="#f4a261",
                edgecolors="#7a4a1c", linewidths=0.8, zorder=2)
     for (x, y), name, f, area in zip(points, table.codes, freq, areas, strict=True):
         # outward from the node's rim, in points: the label never covers its node
         reach = math.sqrt(area) / 2 + 5
-        ha = "center" if abs(x) < 0.2 else "left" if x > 0 else "right"
+        if radial:
+            angle = math.degrees(math.atan2(y, x))
+            ax.annotate(f"{wrap_name(name, 22)} (n{NBSP}={NBSP}{f})", (x, y),
+                        xytext=(x * reach, y * reach), textcoords="offset points", fontsize=7,
+                        zorder=4,
+                        rotation=angle if x >= 0 else angle - 180,
+                        ha="left" if x >= 0 else "right", va="center",
+                        rotation_mode="anchor", annotation_clip=False)
+            continue
+        ha = "center" if abs(x) < 0.1 else "left" if x > 0 else "right"
         va = "center" if abs(y) < 0.5 else "bottom" if y > 0 else "top"
         ax.annotate(f"{wrap_name(name, 18)}\n(n{NBSP}={NBSP}{f})", (x, y),
                     xytext=(x * reach, y * reach), textcoords="offset points", fontsize=8,
@@ -146,8 +191,3 @@ def _draw(plt: Any, result: Any, table: Any, out: Path, dpi: int, lang: str,
                 ha="center", va="center", color="#777777")
     ax.set_title(group_title(result.by, table.group, table.units, result.unit, lang),
                  fontsize=11)
-    fig.supxlabel(_word("note", lang, units=word(result.unit, lang), top=top,
-                        threshold=_decimal(threshold, lang),
-                        strongest=_decimal(strongest, lang)),
-                  fontsize=7, color="#555555", x=0.01, ha="left")
-    save(plt, fig, out, dpi)

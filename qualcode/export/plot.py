@@ -160,7 +160,9 @@ def _scales(result: Any) -> list[tuple[float, float]]:
 
 def heatmap_size(n_codes: int, panels: int = 1) -> tuple[float, float]:
     """Figure size in inches for ``panels`` matrices of ``n_codes`` codes side by side."""
-    side = max(3.2, 0.62 * n_codes + 1.6)
+    # cells shrink as codes grow so that 20 codes still fit a printed page (about 8 inches)
+    cell = max(0.34, 0.62 - 0.015 * n_codes)
+    side = max(3.2, cell * n_codes + 1.6)
     return quarter(side * panels + 1.6), quarter(side + 1.6)
 
 
@@ -186,10 +188,12 @@ def _draw_matrix(plt: Any, ax: Any, result: Any, table: Any, scale: tuple[float,
     cmap = plt.get_cmap("Blues").with_extremes(bad=DIAGONAL_GREY)
     image = ax.imshow(shown, cmap=cmap, vmin=scale[0], vmax=scale[1])
     names = [wrap_name(c) for c in table.codes]
-    font = 8 if n <= 10 else 6
-    ax.set_xticks(range(n), labels=names, rotation=45, ha="right", rotation_mode="anchor",
-                  fontsize=font)
-    ax.set_yticks(range(n), labels=names if show_rows else [], fontsize=font)
+    font = 8 if n <= 8 else 7 if n <= 12 else 5.5
+    label_font = max(font, 6.5)
+    # slanted names on one line: wrapped lines would collide with their neighbours
+    ax.set_xticks(range(n), labels=[wrap_name(c, 32) for c in table.codes], rotation=45,
+                  ha="right", rotation_mode="anchor", fontsize=label_font)
+    ax.set_yticks(range(n), labels=names if show_rows else [], fontsize=label_font)
     ax.tick_params(length=0)
     ax.set_xticks(np.arange(n + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(n + 1) - 0.5, minor=True)
@@ -206,8 +210,10 @@ def _draw_matrix(plt: Any, ax: Any, result: Any, table: Any, scale: tuple[float,
                 continue
             value = float(table.matrix[i, j])
             dark = value > scale[0] + 0.6 * (scale[1] - scale[0])
+            # zeros in light grey: the pairs that do occur stand out in a large matrix
             ax.text(j, i, _cell_text(value, result.measure, lang), ha="center", va="center",
-                    fontsize=font, color="white" if dark else "black")
+                    fontsize=font,
+                    color="white" if dark else "#b0b0b0" if value == 0 else "black")
     ax.set_title(group_title(result.by, table.group, table.units, result.unit, lang),
                  fontsize=10)
     return image
