@@ -11,8 +11,9 @@ the distinct arrangements are no more than the permutations asked for, all are e
 the p-value is exact; otherwise ``n`` random arrangements are drawn with a seeded generator
 and ``p = (1 + #{T* >= T}) / (1 + n)``, which is never 0.
 
-Speed: only each unit's presence *pattern* matters, and a corpus has few distinct patterns, so
-one arrangement costs a ``bincount`` over the units, not a matrix product.
+Speed: one arrangement costs one ``bincount`` over the (unit, pair) entries where a unit holds
+both codes of a pair, not a matrix product over all the units: at 100,000 segments and 30
+codes, 999 arrangements take a few seconds.
 """
 
 from __future__ import annotations
@@ -125,6 +126,19 @@ def _enumerate(labels: np.ndarray) -> Iterator[np.ndarray]:
         yield out
 
 
+def _entries(presence: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, pair index) for every unit that holds both codes of a pair."""
+    units, cols = [], []
+    for k, (i, j) in enumerate(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
+        both = np.flatnonzero(presence[:, i] & presence[:, j])
+        units.append(both)
+        cols.append(np.full(len(both), k, dtype=np.int64))
+    if not units:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(units), np.concatenate(cols)
+
+
 def holm(p: np.ndarray) -> np.ndarray:
     """Holm's step-down adjustment (family-wise error over all the pairs tested)."""
     p = np.asarray(p, dtype=np.float64)
@@ -156,23 +170,26 @@ def permutation_test(presence: np.ndarray, membership: np.ndarray, groups: list[
     presence, membership = presence[keep], membership[keep]
     n_codes = presence.shape[1]
     pairs = np.triu_indices(n_codes, k=1)
-    # Each unit's code pattern and label set become small integers.
-    patterns, pattern_of = np.unique(presence, axis=0, return_inverse=True)
+    # Each unit's label set becomes a small integer; the presences become (unit, column)
+    # entries: one per pair of codes a unit holds together, one per code it holds.
     label_sets, label_of = np.unique(membership, axis=0, return_inverse=True)
-    pattern_of, label_of = pattern_of.ravel(), label_of.ravel()
-    n_patterns = len(patterns)
-    pattern_both = (patterns[:, pairs[0]] & patterns[:, pairs[1]]).astype(np.float64)
-    pattern_single = patterns.astype(np.float64)
+    label_of = label_of.ravel()
+    n_sets, n_pairs = len(label_sets), len(pairs[0])
+    pair_unit, pair_col = _entries(presence, pairs)
+    code_unit, code_col = np.nonzero(presence)
     set_groups = label_sets.astype(np.float64)  # label set x group
     sizes = membership.sum(axis=0).astype(np.float64)
 
     def group_counts(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Units with both / with each code per group when unit u has label set labels[u]."""
-        table = np.bincount(labels * n_patterns + pattern_of,
-                            minlength=len(label_sets) * n_patterns)
-        per_set = table.reshape(len(label_sets), n_patterns).astype(np.float64)
-        per_group = set_groups.T @ per_set  # groups x patterns
-        return per_group @ pattern_both, per_group @ pattern_single
+        """Units with both codes of each pair / with each code, per group, when unit u has
+        label set ``labels[u]``: one bincount over the entries, then label sets -> groups."""
+        both = np.bincount(labels[pair_unit] * n_pairs + pair_col, minlength=n_sets * n_pairs)
+        both_groups = set_groups.T @ both.reshape(n_sets, n_pairs).astype(np.float64)
+        if statistic == "share":  # the share needs no single counts
+            return both_groups, np.zeros((len(groups), n_codes))
+        single = np.bincount(labels[code_unit] * n_codes + code_col,
+                             minlength=n_sets * n_codes)
+        return both_groups, set_groups.T @ single.reshape(n_sets, n_codes).astype(np.float64)
 
     both, singles = group_counts(label_of)
     observed = _spread(_pair_values(both, singles, sizes, pairs, statistic))
