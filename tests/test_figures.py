@@ -14,7 +14,7 @@ from test_cooccurrence_corpus import corpus  # noqa: F401  (the hand-counted cor
 
 from qualcode.analysis.service import CooccurrenceResult, cooccurrence_tables
 from qualcode.export.bars import bar_size
-from qualcode.export.network import NETWORK_SIZE, network_edges, plot_networks
+from qualcode.export.network import NETWORK_SIZE, RADIAL_SIZE, network_edges, plot_networks
 from qualcode.export.plot import heatmap_size, plot_heatmaps, wrap_name
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -209,3 +209,21 @@ def test_cli_bad_figure_options(corpus, cli, tmp_path, args, message):  # noqa: 
     bad = cli("cooccurrence", "--by", "profil", *args)
     assert bad.exit_code == 1 and message in bad.stderr
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_many_codes_network_is_larger_and_names_run_along_the_radius(tmp_path):
+    rng = np.random.default_rng(3)
+    names = [f"code numéro {k}" for k in range(12)]
+    presence = rng.random((60, 12)) < 0.3
+    membership = np.zeros((60, 2), dtype=bool)
+    membership[:30, 0] = membership[30:, 1] = True
+    result = CooccurrenceResult("profil", "segment", "count", True, {},
+                                cooccurrence_tables(presence, membership, ["a", "b"], names,
+                                                    "count"))
+    (path,) = plot_networks(result, tmp_path / "many.png", dpi=50, side_by_side=True)
+    assert pixels(path)[0] == expected_pixels((2 * RADIAL_SIZE[0], RADIAL_SIZE[1]), 50)
+    assert_drawn(path)
+    svg = plot_networks(result, tmp_path / "many.svg")[1]
+    # one line per name (not wrapped under the node) with its frequency
+    n0 = int(presence[:30, 0].sum())
+    assert f"code numéro 0 (n\u00a0=\u00a0{n0})" in svg_texts(svg)
