@@ -58,6 +58,8 @@ def build_demo(folder: Path, *, force: bool = False,
     from .corpus.agents import import_agents
     from .corpus.ingest import ingest_paths
     from .export import tables
+    from .export.bars import plot_bars
+    from .export.network import plot_networks
     from .export.plot import plot_heatmaps
     from .export.render import write_report
     from .suggest.service import suggest
@@ -149,6 +151,8 @@ def build_demo(folder: Path, *, force: bool = False,
             write_report(table_report, fmt, path)
             report.files.append(path)
     report.files.extend(plot_heatmaps(cooc, folder / "heatmap_profil.png"))
+    report.files.extend(plot_networks(cooc, folder / "network_profil.png"))
+    report.files.append(plot_bars(cross, folder / "crosstab_profil.png"))
     report.highlights = _highlights(cooc, agree)
     report.seconds = time.perf_counter() - started
     return report

@@ -33,6 +33,7 @@ from .cooccurrence import (
     imbalanced_pairs,
 )
 from .crosstab import crosstab_counts, group_overlap, percentages
+from .permutation import DEFAULT_PERMUTATIONS, DEFAULT_SEED, PermutationTest, permutation_test
 
 CROSSTAB_MEASURES = ("segments", "agents")
 PERCENTS = ("col", "row", "both", "none")
@@ -68,12 +69,13 @@ class CooccurrenceResult:
     rollup: bool
     base: dict[str, Any]
     tables: list[CoTable]
+    permutation: PermutationTest | None = None  # with ``test=True``: groups compared
 
     def to_json(self) -> Cooccurrence:
         def cell(v: Any) -> Any:
             return int(v) if self.measure == "count" else float(v)
 
-        return {
+        out = {
             "by": self.by, "unit": self.unit, "measure": self.measure,
             "base": {**self.base, "rollup": self.rollup},
             "tables": [{"group": t.group, "units": t.units, "codes": t.codes,
@@ -81,6 +83,9 @@ class CooccurrenceResult:
                         "counts": t.counts.tolist(), "warnings": t.warnings}
                        for t in self.tables],
         }
+        if self.permutation is not None:
+            out["permutation_test"] = self.permutation.to_json(self.tables[0].codes)
+        return out
 
 
 def _imbalance_warnings(counts: np.ndarray, names: list[str]) -> list[str]:
@@ -108,9 +113,20 @@ def cooccurrence_tables(presence: np.ndarray, membership: np.ndarray,
 
 def cooccurrence_report(session: Session, *, by: str | None, unit: str = "segment",
                         measure: str = "count", codes: list[str] | None = None,
-                        rollup: bool = True, coders: list[str] | None = None
-                        ) -> CooccurrenceResult:
-    """Co-occurrence of codes per unit, one table for ``(all)`` and one per value of ``by``."""
+                        rollup: bool = True, coders: list[str] | None = None,
+                        test: bool = False, permutations: int = DEFAULT_PERMUTATIONS,
+                        seed: int = DEFAULT_SEED) -> CooccurrenceResult:
+    """Co-occurrence of codes per unit, one table for ``(all)`` and one per value of ``by``.
+
+    ``test``: compare the groups pair by pair with a permutation test of the unit labels
+    (``permutations`` arrangements, ``seed``); it tests Jaccard when ``measure`` is jaccard,
+    else the share of the group's units coded with both codes.
+    """
+    if test and not by:
+        raise InvalidInput("the permutation test compares groups", "add --by ATTR")
+    if test and permutations < 1:
+        raise InvalidInput(f"the number of permutations must be 1 or more, not {permutations}",
+                           "pass --permutations N, e.g. 999")
     if measure not in MEASURES:
         raise InvalidInput(f"unknown measure {measure!r}", f"use one of {', '.join(MEASURES)}")
     if unit not in U.UNITS:
@@ -125,8 +141,19 @@ def cooccurrence_report(session: Session, *, by: str | None, unit: str = "segmen
                           else ([], np.zeros((len(units.presence), 0), dtype=bool)))
     tables = cooccurrence_tables(units.presence, membership, groups, columns.names,
                                  measure)
+    permutation = None
+    if test:
+        if len(groups) < 2:
+            raise InvalidInput(f"the permutation test needs two groups or more; {by} has "
+                               f"{len(groups)} value{'s' if len(groups) != 1 else ''}",
+                               "choose another --by attribute")
+        permutation = permutation_test(
+            units.presence, membership, groups,
+            statistic="jaccard" if measure == "jaccard" else "share",
+            permutations=permutations, seed=seed)
     return CooccurrenceResult(by, unit, measure, rollup,
-                              _base(corpus, unit=unit, measure=measure, by=by), tables)
+                              _base(corpus, unit=unit, measure=measure, by=by), tables,
+                              permutation)
 
 
 # --- crosstab ------------------------------------------------------------------------------

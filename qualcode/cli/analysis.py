@@ -37,6 +37,8 @@ LangOpt = Annotated[str | None, typer.Option(
 CaptionOpt = Annotated[str | None, typer.Option(
     "--caption", metavar="TEXT",
     help="Caption replacing the generated one (LaTeX caption, Markdown heading, XLSX title).")]
+DpiOpt = Annotated[int, typer.Option(
+    "--dpi", metavar="N", help="Resolution of PNG figures (300 for print).")]
 
 MAX_TERMINAL_WARNINGS = 5
 
@@ -167,6 +169,24 @@ def cooccurrence(
     plot: Annotated[Path | None, typer.Option(
         metavar="FILE",
         help="Draw a heatmap per group: FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
+    side_by_side: Annotated[bool, typer.Option(
+        "--side-by-side",
+        help="--plot and --network draw the groups as panels of one figure FILE.")] = False,
+    network: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Draw a network per group (nodes: frequency, edges: Jaccard): "
+                             "FILE.png|svg|pdf becomes FILE_<group>.png ...")] = None,
+    min_jaccard: Annotated[float, typer.Option(
+        metavar="X", min=0.0, max=1.0,
+        help="Leave edges under this Jaccard out of --network.")] = 0.05,
+    dpi: DpiOpt = 300,
+    test: Annotated[bool, typer.Option(
+        "--test", help="Test each pair for a difference between the --by groups "
+                       "(permutation test of the unit labels).")] = False,
+    permutations: Annotated[int, typer.Option(
+        metavar="N", min=1, help="Random arrangements for --test.")] = 999,
+    seed: Annotated[int, typer.Option(
+        metavar="N", help="Seed of --test's arrangements (same seed, same p-values).")
+    ] = 20_240_917,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
     lang: LangOpt = None,
@@ -179,18 +199,27 @@ def cooccurrence(
     from ..analysis.service import cooccurrence_report
     from ..analysis.units import split_codes
     from ..export.i18n import lang_of
+    from ..export.permutation import add_permutation
     from ..export.tables import cooccurrence_report as to_report
 
     language = lang_of(lang)
     with session() as s:
         result = cooccurrence_report(s, by=by, unit=unit, measure=measure,
-                                     codes=split_codes(codes), rollup=rollup, coders=coder)
+                                     codes=split_codes(codes), rollup=rollup, coders=coder,
+                                     test=test, permutations=permutations, seed=seed)
     if plot is not None:
         from ..export.plot import plot_heatmaps
 
-        for path in plot_heatmaps(result, plot):
+        for path in plot_heatmaps(result, plot, dpi=dpi, lang=language, side_by_side=side_by_side):
             _status(f"Wrote {path}")
-    _emit(to_report(result, language, caption, command_line()), format_, output, json_, excel)
+    if network is not None:
+        from ..export.network import plot_networks
+
+        for path in plot_networks(result, network, dpi=dpi, lang=language, min_jaccard=min_jaccard,
+                                  side_by_side=side_by_side):
+            _status(f"Wrote {path}")
+    _emit(add_permutation(to_report(result, language, caption, command_line()), result),
+          format_, output, json_, excel)
 
 
 def crosstab(
@@ -208,6 +237,10 @@ def crosstab(
     coder: CodersOpt = None,
     format_: FormatOpt = None,
     output: OutputOpt = None,
+    plot: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Draw grouped bars (FILE.png|svg|pdf): counts, or the "
+                             "percentages of --percent col|row.")] = None,
+    dpi: DpiOpt = 300,
     json_: JsonOpt = False,
     excel: ExcelOpt = False,
     lang: LangOpt = None,
@@ -232,6 +265,11 @@ def crosstab(
     with session() as s:
         result = crosstab_report(s, by=by, codes=split_codes(codes), rollup=rollup,
                                  coders=coder)
+    if plot is not None:
+        from ..export.bars import plot_bars
+
+        drawn = plot_bars(result, plot, measure=measure, percent=percent, dpi=dpi, lang=language)
+        _status(f"Wrote {drawn}")
     _emit(to_report(result, measure, percent, language, caption, command_line()), format_,
           output, json_, excel)
 
