@@ -184,6 +184,16 @@ def test_cli_table_json_and_csv(corpus, cli):  # noqa: F811
     assert cell[("social", "Temps", "Temps")]["p_value"] == ""
 
 
+def test_cli_french_table(corpus, cli):  # noqa: F811
+    md = cli.ok("cooccurrence", "--by", "profil", "--test", "--lang", "fr", "--format",
+                "md").stdout
+    assert "L’écart entre les groupes profil dépasse-t-il le hasard ?" in md
+    assert "| code A | code B |" in md and "écart" in md and "petits effectifs" in md
+    assert "exact, les 560 arrangements" in md
+    assert "les segments d’une même personne ne sont pas indépendants" in md
+    assert "Is the gap" not in md and "small cells" not in md
+
+
 def test_cli_agents_are_enumerated_exactly(corpus, cli):  # noqa: F811
     # Agents with segments: Hélène (social) and Marc, Zoé (pragmatique): 3 arrangements.
     # Hélène and Marc hold every code, Zoé only Temps. Relation x Règle: social 1/1,

@@ -218,7 +218,8 @@ def cooccurrence(
         for path in plot_networks(result, network, dpi=dpi, lang=language, min_jaccard=min_jaccard,
                                   side_by_side=side_by_side):
             _status(f"Wrote {path}")
-    _emit(add_permutation(to_report(result, language, caption, command_line()), result),
+    _emit(add_permutation(to_report(result, language, caption, command_line()), result,
+                          language),
           format_, output, json_, excel)
 
 

@@ -192,6 +192,44 @@ WORDS: dict[str, dict[str, str]] = {
     "fig.jaccard": {"en": "Jaccard (c-coefficient)", "fr": "Jaccard (coefficient c)"},
     "fig.row-pct": {"en": "row % (n_ij / n_i)", "fr": f"%{_}en ligne (n_ij / n_i)"},
     "fig.group": {"en": "{by} = {group}", "fr": "{by} = {group}"},
+    # ---- the permutation test of co-occurrence per group
+    "perm.title": {"en": "Is the gap between {by} groups more than chance?",
+                   "fr": "L’écart entre les groupes {by} dépasse-t-il le hasard ?"},
+    "perm.code_a": {"en": "code A", "fr": "code A"},
+    "perm.code_b": {"en": "code B", "fr": "code B"},
+    "perm.gap": {"en": "gap", "fr": "écart"},
+    "perm.p_holm": {"en": "p Holm", "fr": "p Holm"},
+    "perm.small": {"en": "small cells", "fr": "petits effectifs"},
+    "perm.yes": {"en": "yes", "fr": "oui"},
+    "perm.share": {"en": "the % of the group's units coded with both codes",
+                   "fr": "le % des unités du groupe codées par les deux codes"},
+    "perm.jaccard": {"en": "the Jaccard coefficient of the pair in each group",
+                     "fr": "le coefficient de Jaccard de la paire dans chaque groupe"},
+    "perm.exact": {"en": "exact, all {n} arrangements", "fr": "exact, les {n} arrangements"},
+    "perm.random": {"en": "{n} random arrangements, seed {seed}; p = (1 + arrangements at least "
+                          "as far apart) / (1 + arrangements)",
+                    "fr": "{n} arrangements tirés au hasard, graine {seed} ; p = (1 + arrangements "
+                          "au moins aussi éloignés) / (1 + arrangements)"},
+    "perm.base": {"en": "permutation test of the {by} labels of the {unit}s ({how}); columns per "
+                        "group: {what}; gap: the largest between two groups; p Holm adjusts for "
+                        "the {pairs} pairs tested",
+                  "fr": "test de permutation des étiquettes {by} des unités ({unit}) ({how}) ; "
+                        "colonnes par groupe : {what} ; écart : le plus grand entre deux "
+                        "groupes ; p Holm corrige pour les {pairs} paires testées"},
+    "perm.small_note": {"en": "small cells (fewer than 5 units with both codes expected in a "
+                              "group) for {k} of {pairs} pairs ({names}): the p-value stays "
+                              "valid, but a gap there rests on a handful of units",
+                        "fr": "petits effectifs (moins de 5 unités attendues avec les deux codes "
+                              "dans un groupe) pour {k} des {pairs} paires ({names}) : la "
+                              "p-valeur reste valable, mais l’écart y repose sur une poignée "
+                              "d’unités"},
+    "perm.segments_note": {"en": "segments of one participant are not independent: permuting "
+                                 "segments treats them as if they were, so p-values come out "
+                                 "too small; --unit agent permutes the participants themselves",
+                           "fr": "les segments d’une même personne ne sont pas indépendants : "
+                                 "les permuter les traite comme s’ils l’étaient, et les "
+                                 "p-valeurs sortent trop petites ; --unit agent permute les "
+                                 "personnes elles-mêmes"},
 }
 
 

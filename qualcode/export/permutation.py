@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import DEFAULT_LANG, Lang, t
 from .tables import PCT, RATIO, TEXT, Report, Table
 
 
@@ -14,50 +15,44 @@ def _p_text(p: float, exact: bool, drawn: int) -> str:
     return f"{p:.3f}"
 
 
-def permutation_table(result: Any) -> Table:
+def permutation_table(result: Any, lang: Lang = DEFAULT_LANG) -> Table:
     """One row per pair of codes: each group's value, the gap, p, Holm's p, small cells."""
     test = result.permutation
     codes = result.tables[0].codes
     share = test.statistic == "share"
     value_kind = PCT if share else RATIO
-    header = ["code A", "code B",
+    header = [t("perm.code_a", lang), t("perm.code_b", lang),
               *(f"{g} (n={n})" for g, n in zip(test.groups, test.sizes, strict=True)),
-              "gap", "p", "p Holm", "small cells"]
+              t("perm.gap", lang), "p", t("perm.p_holm", lang), t("perm.small", lang)]
     kinds = [TEXT, TEXT, *([value_kind] * len(test.groups)), value_kind, TEXT, TEXT, TEXT]
     scale = 100.0 if share else 1.0
     rows = []
     for pair in test.pairs:
         rows.append([codes[pair.i], codes[pair.j], *(v * scale for v in pair.values),
                      pair.difference * scale, _p_text(pair.p, test.exact, test.permutations),
-                     f"{pair.p_holm:.3f}", "yes" if pair.small else ""])
-    what = ("the % of the group's units coded with both codes" if share
-            else "the Jaccard coefficient of the pair in each group")
-    how = (f"exact, all {test.permutations:,} arrangements" if test.exact
-           else f"{test.permutations:,} random arrangements, seed {test.seed}; "
-                "p = (1 + arrangements at least as far apart) / (1 + arrangements)")
-    base = (f"permutation test of the {result.by} labels of the {result.unit}s ({how}); "
-            f"columns per group: {what}; gap: the largest between two groups; "
-            f"p Holm adjusts for the {len(test.pairs)} pairs tested")
+                     f"{pair.p_holm:.3f}", t("perm.yes", lang) if pair.small else ""])
+    what = t("perm.share" if share else "perm.jaccard", lang)
+    how = (t("perm.exact", lang, n=f"{test.permutations:,}") if test.exact
+           else t("perm.random", lang, n=f"{test.permutations:,}", seed=test.seed))
+    base = t("perm.base", lang, by=result.by, unit=result.unit, how=how, what=what,
+             pairs=len(test.pairs))
     notes = []
     small = [f"{codes[p.i]} x {codes[p.j]}" for p in test.pairs if p.small]
     if small:
-        notes.append(f"small cells (fewer than 5 units with both codes expected in a group) for "
-                     f"{len(small)} of {len(test.pairs)} pairs ({', '.join(small[:6])}"
-                     f"{', ...' if len(small) > 6 else ''}): the p-value stays valid, but a "
-                     "gap there rests on a handful of units")
+        names = ", ".join(small[:6]) + (", ..." if len(small) > 6 else "")
+        notes.append(t("perm.small_note", lang, k=len(small), pairs=len(test.pairs),
+                       names=names))
     if result.unit == "segment":
-        notes.append("segments of one participant are not independent: permuting segments "
-                     "treats them as if they were, so p-values come out too small; "
-                     "--unit agent permutes the participants themselves")
-    return Table("permutation test", f"Is the gap between {result.by} groups more than chance?",
-                 header, kinds, rows, base, notes)
+        notes.append(t("perm.segments_note", lang))
+    return Table("permutation test", t("perm.title", lang, by=result.by), header, kinds, rows,
+                 base, notes)
 
 
-def add_permutation(report: Report, result: Any) -> Report:
+def add_permutation(report: Report, result: Any, lang: Lang = DEFAULT_LANG) -> Report:
     """Append the test's table, and its p-values to the CSV rows of each pair's cells."""
     if result.permutation is None:
         return report
-    report.tables.append(permutation_table(result))
+    report.tables.append(permutation_table(result, lang))
     codes = result.tables[0].codes
     by_pair: dict[tuple[str, str], Any] = {}
     for pair in result.permutation.pairs:
