@@ -10,7 +10,7 @@ import sys
 import pytest
 from test_cooccurrence_corpus import corpus  # noqa: F401  (the hand-counted corpus fixture)
 
-from qualcode.export.i18n import NBSP
+from qualcode.i18n import NBSP
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}T")  # an ISO timestamp
 NB = NBSP

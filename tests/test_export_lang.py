@@ -20,7 +20,7 @@ from test_cooccurrence_corpus import corpus  # noqa: F401  (the hand-counted cor
 
 from qualcode.analysis.crosstab import group_overlap
 from qualcode.errors import InvalidInput
-from qualcode.export.i18n import LANGS, NBSP, NNBSP, WORDS, lang_of, number, quote, t
+from qualcode.i18n import LANGS, NBSP, NNBSP, WORDS, lang_of, number, quote, t
 
 NB = NBSP
 

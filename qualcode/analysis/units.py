@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, func, select
 from sqlmodel import Session
 
 from ..codebook.lookup import get_code
-from ..corpus.agents import resolve_attribute_key
+from ..corpus.agents import resolve_attribute_key, shared_document_agents
 from ..corpus.coders import get_coder
 from ..errors import InvalidInput
 from ..models import (
@@ -28,7 +28,6 @@ from ..models import (
     Coder,
     Coding,
     Document,
-    DocumentAgent,
     Meta,
     Segment,
 )
@@ -181,8 +180,7 @@ def load_corpus(session: Session, *, coders: list[str] | None = None) -> Corpus:
 
     agents = session.execute(select(Agent.id, Agent.name).order_by(Agent.id)).all()
     agent_ids = _ints([a[0] for a in agents])
-    da_doc, da_agent = fetch_columns(
-        session, select(DocumentAgent.document_id, DocumentAgent.agent_id), 2)
+    da_doc, da_agent = fetch_columns(session, shared_document_agents(), 2)
     da_doc = np.searchsorted(doc_ids, da_doc)
     da_agent = np.searchsorted(agent_ids, da_agent)
     seg_doc = np.searchsorted(doc_ids, seg_doc)
@@ -224,7 +222,8 @@ def segment_agent_pairs(seg_doc: np.ndarray, interviewer: np.ndarray, no_speaker
 
     A turn of a known agent belongs to that agent; interviewer turns and turns of unknown
     speakers (``speaker_agent`` -1) to nobody; segments without a speaker to every agent of
-    their document. Vectorised here because the analyses need it for 100,000 segments.
+    their document (``doc_agent``: the pairs of ``shared_document_agents``). Vectorised here
+    because the analyses need it for 100,000 segments.
     """
     own = np.flatnonzero(~no_speaker & ~interviewer & (speaker_agent >= 0))
     da_doc, da_agent = doc_agent

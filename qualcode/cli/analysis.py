@@ -83,8 +83,8 @@ def _emit(report: Report, fmt_name: str | None, output: Path | None, json_: bool
 def _print_tables(report: Report) -> None:
     from rich.table import Table
 
-    from ..export.i18n import t as say
     from ..export.tables import TEXT, fmt
+    from ..i18n import t as say
 
     out = console()
     lang = report.lang
@@ -198,9 +198,9 @@ def cooccurrence(
     """
     from ..analysis.service import cooccurrence_report
     from ..analysis.units import split_codes
-    from ..export.i18n import lang_of
     from ..export.permutation import add_permutation
     from ..export.tables import cooccurrence_report as to_report
+    from ..i18n import lang_of
 
     language = lang_of(lang)
     with session() as s:
@@ -254,8 +254,8 @@ def crosstab(
     from ..analysis.service import CROSSTAB_MEASURES, PERCENTS, crosstab_report
     from ..analysis.units import split_codes
     from ..errors import InvalidInput
-    from ..export.i18n import lang_of
     from ..export.tables import crosstab_report as to_report
+    from ..i18n import lang_of
 
     language = lang_of(lang)
     if measure not in CROSSTAB_MEASURES:
@@ -306,8 +306,8 @@ def agreement(
     """
     from ..analysis.service import agreement_report
     from ..analysis.units import split_codes
-    from ..export.i18n import lang_of
     from ..export.tables import agreement_report as to_report
+    from ..i18n import lang_of
 
     language = lang_of(lang)
     with session() as s:

@@ -83,7 +83,7 @@ def export(
     """
     from ..codebook.service import EXPORT_SUFFIXES, export_codebook
     from ..errors import InvalidInput
-    from ..export.i18n import lang_of
+    from ..i18n import lang_of
 
     language = lang_of(lang)
     if file.suffix.lower() not in EXPORT_SUFFIXES:

@@ -202,7 +202,7 @@ def segments(
     if context and whole_segment:
         raise typer.BadParameter("--context quotes around the coded span, --whole-segment "
                                  "the whole segment: choose one", param_hint="--context")
-    from ..export.i18n import lang_of
+    from ..i18n import lang_of
 
     language = lang_of(lang)
     conditions = parse_where(where or [])

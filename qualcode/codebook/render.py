@@ -1,11 +1,11 @@
 """The codebook as a thesis appendix: Markdown and LaTeX (UTF-8, accents kept), with its
-labels in French or English (``lang``, see :mod:`qualcode.export.i18n`)."""
+labels in French or English (``lang``, see :mod:`qualcode.i18n`)."""
 
 from __future__ import annotations
 
 import re
 
-from ..export.i18n import DEFAULT_LANG, NBSP, Lang, t
+from ..i18n import DEFAULT_LANG, NBSP, Lang, t
 from .model import Codebook, CodeSpec
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")

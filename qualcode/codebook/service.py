@@ -20,7 +20,7 @@ from sqlmodel import Session
 from ..audit import audited
 from ..corpus.coders import default_coder
 from ..errors import AlreadyExists, Conflict, InvalidInput
-from ..export.i18n import Lang
+from ..i18n import Lang
 from ..models import Code, CodeSet, CodeSetMember, Coding, Memo, Meta, Suggestion
 from ..textutil import clean_person_name
 from .lookup import children_map, code_key, descendants, get_code

@@ -4,7 +4,7 @@ Each renderer takes the rows of :func:`qualcode.coding.retrieve.find_segments` (
 ``spans=True`` to quote the coded span rather than the whole segment). The attribution
 says who speaks (agent and profile) or what the text is (a fieldnote, a document) and
 where (`document:N`), so a quotation in a thesis can be traced back. Every renderer takes
-``lang`` (``fr`` or ``en``, see :mod:`qualcode.export.i18n`): French quotes with « » and
+``lang`` (``fr`` or ``en``, see :mod:`qualcode.i18n`): French quotes with « » and
 non-breaking spaces, English with “ ”; labels (interviewer, observation note, headers) follow.
 The CSV is data: the same columns in every language.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..csvfile import csv_writer
-from ..export.i18n import DEFAULT_LANG, Lang, t
-from ..export.i18n import quote as quoted
+from ..i18n import DEFAULT_LANG, Lang, t
+from ..i18n import quote as quoted
 from ..textutil import norm_name
 from .csvio import neutralise
 

@@ -271,8 +271,10 @@ class CodingModel:
     def _agents_of(self, s: Any, seg: Segment) -> list[int]:
         """The DESIGN rule of `segment_agents`, for one segment."""
         if seg.speaker is None:
-            return sorted(s.scalars(select(DocumentAgent.agent_id)
-                                    .where(DocumentAgent.document_id == self.doc_id)))
+            from ..corpus.agents import shared_document_agents
+
+            return sorted(agent for _, agent in s.execute(
+                shared_document_agents().where(DocumentAgent.document_id == self.doc_id)))
         if seg.is_interviewer or seg.agent_id is None:
             return []
         return [seg.agent_id]

@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlmodel import Session
 
 from ..codebook.lookup import children_map, get_code
+from ..corpus.agents import shared_document_agents
 from ..corpus.coders import get_coder
 from ..corpus.documents import KINDS, get_document
 from ..errors import InvalidInput, NotFound
@@ -145,7 +146,8 @@ def _belongs_to(ok_agents: set[int]) -> Any:
     ids = sorted(ok_agents)
     return or_(
         and_(Segment.speaker.is_(None), Segment.document_id.in_(
-            select(DocumentAgent.document_id).where(DocumentAgent.agent_id.in_(ids)))),
+            shared_document_agents().where(DocumentAgent.agent_id.in_(ids))
+            .with_only_columns(DocumentAgent.document_id))),
         and_(Segment.speaker.is_not(None), Segment.is_interviewer.is_(False),
              Segment.agent_id.in_(ids)))
 
@@ -271,8 +273,7 @@ def _rows(session: Session, joined: list[Any], attrs: dict[int, dict[str, str]],
                 .where(Document.id.in_(doc_ids[i:i + 500]))):
             docs[d_id] = (name, kind, doc_text)
     doc_agents: dict[int, list[int]] = defaultdict(list)
-    for d_id, agent_id in session.execute(
-            select(DocumentAgent.document_id, DocumentAgent.agent_id)):
+    for d_id, agent_id in session.execute(shared_document_agents()):
         doc_agents[d_id].append(agent_id)
     agent_names = dict(session.execute(select(Agent.id, Agent.name)).all())
     code_names = dict(session.execute(select(Code.id, Code.name)).all())

@@ -2,7 +2,9 @@
 
 A segment belongs to its speaker's agent when it is the turn of a known agent; interviewer
 turns and turns of unknown speakers belong to no agent; segments without a speaker belong to
-the document's agents.
+the document's agents, unless the document has speaker turns: there the only segment without a
+speaker is the text before the first label (« Entretien avec Marc, le 12 mars »), which nobody
+said. `shared_document_agents` is that rule's one query, used by every reader of it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ from ..textutil import clean_person_name, did_you_mean, norm_name
 NAME_COLUMNS = ("name", "nom", "agent", "participant")
 # The attribute holding the label an agent's turns carry in transcripts (`--speaker-column`).
 SPEAKER_KEY = "speaker"
+
+
+def shared_document_agents() -> Any:
+    """SQL: (document id, agent id) for the agents that a segment without a speaker belongs
+    to: the document's agents, in documents without speaker turns only."""
+    with_turns = select(Segment.document_id).where(Segment.speaker.is_not(None)).distinct()
+    return select(DocumentAgent.document_id, DocumentAgent.agent_id).where(
+        DocumentAgent.document_id.not_in(with_turns))
 
 
 def get_agent(session: Session, name: str) -> Agent:
@@ -286,9 +296,7 @@ def relink_speakers(session: Session, document_ids: list[int] | None = None) -> 
 def segment_agents(session: Session) -> dict[int, list[int]]:
     """Segment id -> ids of the agents it belongs to (see the module docstring)."""
     doc_agents: dict[int, list[int]] = defaultdict(list)
-    for doc_id, agent_id in session.execute(
-        select(DocumentAgent.document_id, DocumentAgent.agent_id)
-    ):
+    for doc_id, agent_id in session.execute(shared_document_agents()):
         doc_agents[doc_id].append(agent_id)
     out: dict[int, list[int]] = {}
     for seg_id, doc_id, speaker, is_interviewer, agent_id in session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .i18n import DEFAULT_LANG, Lang, t
+from ..i18n import DEFAULT_LANG, Lang, t
 from .tables import PCT, RATIO, TEXT, Report, Table
 
 

@@ -14,7 +14,7 @@
 - csv: data only, the same in every language (no comment lines: Excel would show them as
   rows); each row carries its coders and codebook.
 
-Labels and text numbers follow ``report.lang`` (see :mod:`qualcode.export.i18n`).
+Labels and text numbers follow ``report.lang`` (see :mod:`qualcode.i18n`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from ..csvfile import EXCEL_BOM, csv_writer
 from ..errors import InvalidInput
-from .i18n import NBSP, NNBSP, Lang, t
+from ..i18n import NBSP, NNBSP, Lang, t
 from .tables import INT, PCT, RATIO, TEXT, Report, Table, fmt, provenance_line
 
 FORMATS = ("csv", "md", "tex", "xlsx", "json")

@@ -4,7 +4,7 @@ A :class:`Report` is what every renderer (csv, md, tex, xlsx, json) consumes: ti
 with typed columns, the base of each table (what was counted and by whom), warnings, the
 provenance of the whole report (date, codebook, command line: a note under the table, never
 in the caption), tidy records for CSV, and the JSON payload of the contract. Labels come from
-:mod:`qualcode.export.i18n` in the report's language; data (CSV keys and cells, JSON keys,
+:mod:`qualcode.i18n` in the report's language; data (CSV keys and cells, JSON keys,
 numbers in xlsx) stays the same in every language.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import DEFAULT_LANG, Lang, count, date_text, number, t
+from ..i18n import DEFAULT_LANG, Lang, count, date_text, number, t
 
 # Column kinds: how a value is shown in text formats (numbers stay numbers in xlsx/csv/json).
 INT, PCT, RATIO, TEXT = "int", "pct", "ratio", "text"

@@ -6,7 +6,7 @@ excerpts and codebook in French without hand editing. Every label a renderer wri
 
 Usage (tables, figures, excerpts, codebook renders)::
 
-    from qualcode.export.i18n import Lang, number, quote, t
+    from qualcode.i18n import Lang, number, quote, t
 
     t("cooc.title", "fr", group="pragmatique")   # 'Cooccurrence des codes, pragmatique'
     t("fig.count", lang)                         # colour-bar label; an unknown key: KeyError
@@ -262,7 +262,7 @@ def lang_of(value: str | None) -> Lang:
     chosen = value or os.environ.get(LANG_ENV) or DEFAULT_LANG
     chosen = chosen.strip().lower()
     if chosen not in LANGS:
-        from ..errors import InvalidInput
+        from .errors import InvalidInput
 
         source = "--lang" if value else LANG_ENV
         raise InvalidInput(f"unknown language {chosen!r} in {source}", "use fr or en")
