@@ -9,7 +9,7 @@ Usage (tables, figures, excerpts, codebook renders)::
     from qualcode.i18n import Lang, number, quote, t
 
     t("cooc.title", "fr", group="pragmatique")   # 'Cooccurrence des codes, pragmatique'
-    t("fig.count", lang)                         # colour-bar label; an unknown key: KeyError
+    t("fig.scale", lang)                         # a figure note; an unknown key: KeyError
     quote("je suis là", "fr")                    # '« je suis là »' (non-breaking spaces)
     number(0.125, "fr", 3)                       # '0,125'; number(1234, "fr") -> '1 234'
 
@@ -187,14 +187,43 @@ WORDS: dict[str, dict[str, str]] = {
     "cb.comment": {"en": "Codebook exported by qualcode; \\input{{}} it in the appendix.",
                    "fr": f"Livre de codes exporté par qualcode{_}; à inclure en annexe par "
                          "\\input{{}}."},
-    # ---- figures (for qualcode/export/plot.py)
-    "fig.count": {"en": "units coded with both codes", "fr": "unités codées par les deux codes"},
-    "fig.jaccard": {"en": "Jaccard (c-coefficient)", "fr": "Jaccard (coefficient c)"},
-    "fig.row-pct": {"en": "row % (n_ij / n_i)", "fr": f"%{_}en ligne (n_ij / n_i)"},
-    "fig.group": {"en": "{by} = {group}", "fr": "{by} = {group}"},
+    # ---- figures (export/plot.py: heatmaps; bar.*: export/bars.py; net.*: export/network.py)
+    "fig.segment": {"en": "segments", "fr": "segments"},
+    "fig.document": {"en": "documents", "fr": "documents"},
+    "fig.agent": {"en": "participants", "fr": "participants"},
+    "fig.all": {"en": "all", "fr": "ensemble"},
+    "fig.count.bar": {"en": "{units} coded with both", "fr": "{units} codés par les deux"},
+    "fig.jaccard.bar": {"en": "Jaccard (c-coefficient)", "fr": "Jaccard (coefficient c)"},
+    "fig.row-pct.bar": {"en": "% of the row code's {units}",
+                    "fr": "% des {units} du code en ligne"},
+    "fig.diagonal": {"en": "Grey diagonal: {units} coded with the code (its frequency)",
+                 "fr": f"Diagonale grise{NBSP}: {{units}} codés par le code (sa fréquence)"},
+    "fig.title": {"en": "{where}: {n} {units}", "fr": f"{{where}}{NBSP}: {{n}} {{units}}"},
+    "fig.title.all": {"en": "All {units}: {n}", "fr": f"Ensemble des {{units}}{NBSP}: {{n}}"},
+    "fig.scale": {"en": "colour scale shared by the groups",
+              "fr": "échelle de couleur commune aux groupes"},
+    "bar.segments": {"en": "segments", "fr": "segments"},
+    "bar.agents": {"en": "participants", "fr": "participants"},
+    "bar.count": {"en": "{units} coded", "fr": "{units} codés"},
+    "bar.col": {"en": "% of the group's {units}", "fr": "% des {units} du groupe"},
+    "bar.row": {"en": "% of the code's {units}", "fr": "% des {units} du code"},
+    "bar.title": {"en": "Codes by {by}", "fr": "Codes par {by}"},
+    "bar.legend": {"en": "{group} (n = {n})", "fr": f"{{group}} (n{NBSP}={NBSP}{{n}})"},
+    "bar.note.row": {"en": "A unit in two groups counts in both: shares may add up to over 100 %.",
+                 "fr": f"Une unité de deux groupes compte dans les deux{NBSP}: les parts "
+                       f"peuvent dépasser 100{NBSP}% au total."},
+    "net.note": {"en": "Node area: {units} coded with the code (largest: {top}).\n"
+                   "Edges: Jaccard, shown from {threshold}; width and colour grow with it "
+                   "(darkest: {strongest}).",
+             "fr": f"Aire des nœuds{NBSP}: {{units}} codés par le code (le plus grand{NBSP}: "
+                   f"{{top}}).\nLiens{NBSP}: Jaccard, affiché à partir de {{threshold}}"
+                   f"{NBSP}; épaisseur et couleur croissent avec lui (le plus foncé"
+                   f"{NBSP}: {{strongest}})."},
+    "net.none": {"en": "no pair reaches Jaccard {threshold}",
+             "fr": "aucune paire n’atteint un Jaccard de {threshold}"},
     # ---- the permutation test of co-occurrence per group
     "perm.title": {"en": "Is the gap between {by} groups more than chance?",
-                   "fr": "L’écart entre les groupes {by} dépasse-t-il le hasard ?"},
+                   "fr": f"L’écart entre les groupes {{by}} dépasse-t-il le hasard{_}?"},
     "perm.code_a": {"en": "code A", "fr": "code A"},
     "perm.code_b": {"en": "code B", "fr": "code B"},
     "perm.gap": {"en": "gap", "fr": "écart"},
@@ -208,27 +237,28 @@ WORDS: dict[str, dict[str, str]] = {
     "perm.exact": {"en": "exact, all {n} arrangements", "fr": "exact, les {n} arrangements"},
     "perm.random": {"en": "{n} random arrangements, seed {seed}; p = (1 + arrangements at least "
                           "as far apart) / (1 + arrangements)",
-                    "fr": "{n} arrangements tirés au hasard, graine {seed} ; p = (1 + arrangements "
-                          "au moins aussi éloignés) / (1 + arrangements)"},
+                    "fr": f"{{n}} arrangements tirés au hasard, graine {{seed}}{_}; p = (1 + "
+                          "arrangements au moins aussi éloignés) / (1 + arrangements)"},
     "perm.base": {"en": "permutation test of the {by} labels of the {unit}s ({how}); columns per "
                         "group: {what}; gap: the largest between two groups; p Holm adjusts for "
                         "the {pairs} pairs tested",
-                  "fr": "test de permutation des étiquettes {by} des unités ({unit}) ({how}) ; "
-                        "colonnes par groupe : {what} ; écart : le plus grand entre deux "
-                        "groupes ; p Holm corrige pour les {pairs} paires testées"},
+                  "fr": f"test de permutation des étiquettes {{by}} des unités ({{unit}}) "
+                        f"({{how}}){_}; colonnes par groupe{_}: {{what}}{_}; écart{_}: le plus "
+                        f"grand entre deux groupes{_}; p Holm corrige pour les {{pairs}} "
+                        "paires testées"},
     "perm.small_note": {"en": "small cells (fewer than 5 units with both codes expected in a "
                               "group) for {k} of {pairs} pairs ({names}): the p-value stays "
                               "valid, but a gap there rests on a handful of units",
-                        "fr": "petits effectifs (moins de 5 unités attendues avec les deux codes "
-                              "dans un groupe) pour {k} des {pairs} paires ({names}) : la "
-                              "p-valeur reste valable, mais l’écart y repose sur une poignée "
-                              "d’unités"},
+                        "fr": f"petits effectifs (moins de 5 unités attendues avec les deux codes "
+                              f"dans un groupe) pour {{k}} des {{pairs}} paires ({{names}}){_}: "
+                              "la p-valeur reste valable, mais l’écart y repose sur une "
+                              "poignée d’unités"},
     "perm.segments_note": {"en": "segments of one participant are not independent: permuting "
                                  "segments treats them as if they were, so p-values come out "
                                  "too small; --unit agent permutes the participants themselves",
-                           "fr": "les segments d’une même personne ne sont pas indépendants : "
+                           "fr": f"les segments d’une même personne ne sont pas indépendants{_}: "
                                  "les permuter les traite comme s’ils l’étaient, et les "
-                                 "p-valeurs sortent trop petites ; --unit agent permute les "
+                                 f"p-valeurs sortent trop petites{_}; --unit agent permute les "
                                  "personnes elles-mêmes"},
 }
 

@@ -18,6 +18,8 @@ class IngestedFile(TypedDict):
     segments: int
     encoding: str
     error: NotRequired[str]  # only when status is "error"
+    warnings: NotRequired[list[str]]  # what the reader read differently (a markup .txt, ...)
+    notes: NotRequired[list[str]]  # what the reader kept outside the text or left out
 
 
 class AgentsImported(TypedDict):
@@ -59,3 +61,5 @@ class Cooccurrence(TypedDict):
     measure: str
     base: dict[str, Any]  # what was counted: coders, date, codebook, rollup...
     tables: list[CooccurrenceTable]
+    provenance: dict[str, Any]  # date, codebook, command line, qualcode version
+    permutation_test: NotRequired[dict[str, Any]]  # with --test: groups compared

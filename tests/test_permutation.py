@@ -187,7 +187,7 @@ def test_cli_table_json_and_csv(corpus, cli):  # noqa: F811
 def test_cli_french_table(corpus, cli):  # noqa: F811
     md = cli.ok("cooccurrence", "--by", "profil", "--test", "--lang", "fr", "--format",
                 "md").stdout
-    assert "L’écart entre les groupes profil dépasse-t-il le hasard ?" in md
+    assert "L’écart entre les groupes profil dépasse-t-il le hasard\u00a0?" in md
     assert "| code A | code B |" in md and "écart" in md and "petits effectifs" in md
     assert "exact, les 560 arrangements" in md
     assert "les segments d’une même personne ne sont pas indépendants" in md

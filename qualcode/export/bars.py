@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t
 from .plot import (
     DEFAULT_DPI,
-    NBSP,
     check_lang,
     check_plot_path,
     pyplot,
@@ -21,25 +21,13 @@ from .plot import (
     wrap_name,
 )
 
-BAR_WORDS: dict[str, dict[str, str]] = {
-    "segments": {"en": "segments", "fr": "segments"},
-    "agents": {"en": "participants", "fr": "participants"},
-    "count": {"en": "{units} coded", "fr": "{units} codés"},
-    "col": {"en": "% of the group's {units}", "fr": "% des {units} du groupe"},
-    "row": {"en": "% of the code's {units}", "fr": "% des {units} du code"},
-    "title": {"en": "Codes by {by}", "fr": "Codes par {by}"},
-    "legend": {"en": "{group} (n = {n})", "fr": f"{{group}} (n{NBSP}={NBSP}{{n}})"},
-    "note.row": {"en": "A unit in two groups counts in both: shares may add up to over 100 %.",
-                 "fr": f"Une unité de deux groupes compte dans les deux{NBSP}: les parts "
-                       f"peuvent dépasser 100{NBSP}% au total."},
-}
 # a colour-blind-safe qualitative palette (Okabe and Ito)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
 
 
 def _word(key: str, lang: str, **fmt: Any) -> str:
-    return BAR_WORDS[key]["fr" if lang == "fr" else "en"].format(**fmt)
+    return t(f"bar.{key}", "fr" if lang == "fr" else "en", **fmt)
 
 
 def bar_size(n_codes: int, n_groups: int) -> tuple[float, float]:

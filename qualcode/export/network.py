@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t as say
 from .plot import (
     ALL_GROUP,
     DEFAULT_DPI,
@@ -38,21 +39,10 @@ RADIAL_SIZE = (8.5, 8.0)  # more codes, names along the radius: more room
 MAX_NODE_AREA = 2600.0  # points^2 of the most frequent code
 MAX_EDGE_WIDTH = 8.0  # points added for the strongest edge of the figure's groups
 
-NETWORK_WORDS: dict[str, dict[str, str]] = {
-    "note": {"en": "Node area: {units} coded with the code (largest: {top}).\n"
-                   "Edges: Jaccard, shown from {threshold}; width and colour grow with it "
-                   "(darkest: {strongest}).",
-             "fr": f"Aire des nœuds{NBSP}: {{units}} codés par le code (le plus grand{NBSP}: "
-                   f"{{top}}).\nLiens{NBSP}: Jaccard, affiché à partir de {{threshold}}"
-                   f"{NBSP}; épaisseur et couleur croissent avec lui (le plus foncé"
-                   f"{NBSP}: {{strongest}})."},
-    "none": {"en": "no pair reaches Jaccard {threshold}",
-             "fr": "aucune paire n’atteint un Jaccard de {threshold}"},
-}
 
 
 def _word(key: str, lang: str, **fmt: Any) -> str:
-    return NETWORK_WORDS[key]["fr" if lang == "fr" else "en"].format(**fmt)
+    return say(f"net.{key}", "fr" if lang == "fr" else "en", **fmt)
 
 
 def _decimal(value: float, lang: str) -> str:

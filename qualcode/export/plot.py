@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InvalidInput
+from ..i18n import t
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 DEFAULT_DPI = 300
@@ -27,28 +28,11 @@ NBSP = "\u00a0"  # French typography: a non-breaking space before ':' and '%'
 DIAGONAL_GREY = "#d9d9d9"
 WRAP = 16  # characters per line of a code name on an axis
 
-# The words of the figures. Placeholders are named so that each language orders them freely.
-WORDS: dict[str, dict[str, str]] = {
-    "segment": {"en": "segments", "fr": "segments"},
-    "document": {"en": "documents", "fr": "documents"},
-    "agent": {"en": "participants", "fr": "participants"},
-    "all": {"en": "all", "fr": "ensemble"},
-    "count.bar": {"en": "{units} coded with both", "fr": "{units} codés par les deux"},
-    "jaccard.bar": {"en": "Jaccard (c-coefficient)", "fr": "Jaccard (coefficient c)"},
-    "row-pct.bar": {"en": "% of the row code's {units}",
-                    "fr": "% des {units} du code en ligne"},
-    "diagonal": {"en": "Grey diagonal: {units} coded with the code (its frequency)",
-                 "fr": f"Diagonale grise{NBSP}: {{units}} codés par le code (sa fréquence)"},
-    "title": {"en": "{where}: {n} {units}", "fr": f"{{where}}{NBSP}: {{n}} {{units}}"},
-    "title.all": {"en": "All {units}: {n}", "fr": f"Ensemble des {{units}}{NBSP}: {{n}}"},
-    "scale": {"en": "colour scale shared by the groups",
-              "fr": "échelle de couleur commune aux groupes"},
-}
 
 
 def word(key: str, lang: str, **fmt: Any) -> str:
     """A figure word in ``lang`` (fr or en), its placeholders filled."""
-    return WORDS[key]["fr" if lang == "fr" else "en"].format(**fmt)
+    return t(f"fig.{key}", "fr" if lang == "fr" else "en", **fmt)
 
 
 def check_lang(lang: str) -> Lang:
