@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from . import db as _db
 from .db import (
     BUSY_TIMEOUT_S,
-    SCHEMA_REVISION,
     _refuse_unless_corpus,
     _sqlite_schema,
     resolve_url,
@@ -61,20 +61,23 @@ def _ready_sqlite(url: str) -> bool:
     if state is None:
         return False
     tables, revision = state
-    if revision != SCHEMA_REVISION:
+    if revision != _db.SCHEMA_REVISION:  # read at call time: one source with open_db
         return False
     _refuse_unless_corpus(url, tables, revision, create=False)
     return True
 
 
 @contextmanager
-def reader(db: str | None = None) -> Iterator[Reader]:
-    """One read transaction on the corpus at ``db`` (path or URL, as ``--db``)."""
+def reader(db: str | None = None, *, before_upgrade: Any = None) -> Iterator[Reader]:
+    """One read transaction on the corpus at ``db`` (path or URL, as ``--db``).
+
+    A corpus that is not a current SQLite one goes through ``open_db``, which upgrades an
+    older schema after ``before_upgrade`` (the CLI's backup)."""
     url = resolve_url(db)
     if not _ready_sqlite(url):
         from .db import open_db
 
-        database = open_db(db, create=False)
+        database = open_db(db, create=False, before_upgrade=before_upgrade)
         with database.engine.connect() as conn:
             yield Reader(conn, dbapi=False)
         return

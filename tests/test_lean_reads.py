@@ -76,8 +76,10 @@ def reference(corpus: dict, *, codes=(), exact=False, where=None, kind=None, cod
             continue
         if any(ids.isdisjoint(present) for ids in wanted):
             continue
-        if seg["speaker"] is None:
-            agents = corpus["doc_agents"].get(seg["doc"], [])
+        turns = any(x["doc"] == seg["doc"] and x["speaker"] is not None
+                    for x in corpus["segments"])
+        if seg["speaker"] is None:  # a transcript's text before its first label: nobody's
+            agents = [] if turns else corpus["doc_agents"].get(seg["doc"], [])
         elif seg["interviewer"] or seg["agent"] is None:
             agents = []
         else:

@@ -9,7 +9,6 @@ import typer
 from typer.core import TyperGroup
 
 from .common import (
-    STATE,
     CoderOpt,
     ExcelOpt,
     JsonOpt,
@@ -424,9 +423,9 @@ def status(json_: JsonOpt = False) -> None:
     Example: qualcode status
     """
     from ..coding.status import coding_status
-    from ..reads import reader
+    from .common import read_corpus
 
-    with reader(STATE.db) as r:
+    with read_corpus() as r:
         data = coding_status(r)
     if json_:
         print_json(data)
@@ -481,9 +480,10 @@ def history(
 
     Example: qualcode history -n 50
     """
-    from ..reads import reader, recent_changes
+    from ..reads import recent_changes
+    from .common import read_corpus
 
-    with reader(STATE.db) as r:
+    with read_corpus() as r:
         rows = recent_changes(r, limit)
     if json_:
         print_json(rows)

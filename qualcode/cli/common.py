@@ -38,6 +38,15 @@ CoderOpt = Annotated[
 ]
 
 
+def read_corpus() -> Any:
+    """A light read transaction on --db (qualcode.reads), backing up an older corpus before
+    its schema is upgraded, as every other command does."""
+    from ..api import backup_before_upgrade
+    from ..reads import reader
+
+    return reader(STATE.db, before_upgrade=backup_before_upgrade)
+
+
 def database(create: bool = True) -> Database:
     from ..api import open_db
 

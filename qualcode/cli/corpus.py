@@ -39,10 +39,10 @@ def docs_list(
 
     Example: qualcode docs list --set "Entretiens de mars" --json
     """
-    from ..reads import document_list, reader
-    from .common import STATE
+    from ..reads import document_list
+    from .common import read_corpus
 
-    with reader(STATE.db) as r:
+    with read_corpus() as r:
         rows = document_list(r, set_)
     if json_:
         print_json([{k: r[k] for k in ("name", "kind", "segments", "words", "agents", "sets")}
