@@ -45,6 +45,18 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _fold_journal(path: Path) -> None:
+    """Write a WAL-mode SQLite file's journal into the file itself and leave no -wal/-shm,
+    so that the file alone is the whole database (it is renamed or compressed next)."""
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    _drop_journals(path)
+
+
 def _drop_journals(target: Path) -> None:
     """A journal left by an earlier database of that name would be replayed onto the copy."""
     for suffix in ("-wal", "-shm", "-journal"):
@@ -86,6 +98,7 @@ def backup(database: Database, target: Path, *, overwrite: bool = False) -> Path
             from .transfer import copy_corpus
 
             copy_corpus(database.url, f"sqlite:///{raw.resolve()}")
+            _fold_journal(raw)  # the copy is renamed below: its WAL must not stay behind
         if compress:
             packed = target.with_name(target.name + ".partial")
             _gzip(raw, packed)

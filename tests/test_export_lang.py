@@ -185,7 +185,7 @@ def test_agreement_in_french(corpus, cli, tmp_path):  # noqa: F811
 
 
 @pytest.fixture
-def excerpts(cli, db, make_doc):
+def excerpts(cli, db, make_doc, tmp_path):
     with db.session(write=True) as s:
         from qualcode.corpus.agents import upsert_agent
 
@@ -194,16 +194,14 @@ def excerpts(cli, db, make_doc):
                                  ("Hélène", "On encaisse, c’est tout.")], agents=("Hélène",))
     make_doc("notes.txt", [(None, "Hélène soupire après le départ de l’usager.")],
              kind="observation", agents=("Hélène",))
-    cli.ok("codebook", "import", _codebook(cli.db_path))
+    cli.ok("codebook", "import", _codebook(tmp_path))
     cli.ok("code", "apply", "entretien_h.txt:2", "usure")
     cli.ok("code", "apply", "entretien_h.txt:1", "usure")
     cli.ok("code", "apply", "notes.txt:1", "usure")
 
 
-def _codebook(db_path):
-    from pathlib import Path
-
-    path = Path(db_path).parent / "livre.yaml"
+def _codebook(folder):
+    path = folder / "livre.yaml"
     path.write_text("name: Usure\ncodes:\n  - name: usure\n    description: fatigue du "
                     "métier\n    keywords: [encaisser]\n", encoding="utf-8")
     return path
