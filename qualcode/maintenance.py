@@ -46,15 +46,19 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _fold_journal(path: Path) -> None:
-    """Write a WAL-mode SQLite file's journal into the file itself and leave no -wal/-shm,
-    so that the file alone is the whole database (it is renamed or compressed next)."""
-    conn = sqlite3.connect(str(path))
+    """Make ``path`` (a WAL-mode SQLite file) whole by itself: SQLite's backup copies it with
+    its journal into a fresh file that replaces it (it is renamed or compressed next, and a
+    WAL left behind would be lost)."""
+    whole = path.with_name(path.name + ".whole")
+    _remove_partial(whole)
+    src, dst = sqlite3.connect(str(path), timeout=60), sqlite3.connect(str(whole))
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode=DELETE")
+        src.backup(dst)
     finally:
-        conn.close()
-    _drop_journals(path)
+        dst.close()
+        src.close()
+    _remove_partial(path)
+    whole.replace(path)
 
 
 def _drop_journals(target: Path) -> None:
